@@ -1,0 +1,339 @@
+"""The Pulumi ResourceProvider gRPC service: decode → call the resource module → encode.
+
+No resource logic lives here (STYLE habit 3). Start-up is kept lean — the engine waits for the port
+on stdout before anything else happens — so resource modules, pydantic and httpx load on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, plugin_pb2, provider_pb2, provider_pb2_grpc
+
+from ocean import __version__
+from ocean.provider import marshal
+
+DEFAULT_ENDPOINT = "https://api.digitalocean.com"
+TOKEN_MISSING = (
+    "no DigitalOcean API token: set it with `pulumi config set --secret ocean:token <token>`, or set the "
+    "environment variable DIGITALOCEAN_TOKEN (or DIGITALOCEAN_ACCESS_TOKEN)"
+)
+_DIFF_KIND = {
+    "add": provider_pb2.PropertyDiff.ADD,
+    "add-replace": provider_pb2.PropertyDiff.ADD_REPLACE,
+    "delete": provider_pb2.PropertyDiff.DELETE,
+    "delete-replace": provider_pb2.PropertyDiff.DELETE_REPLACE,
+    "update": provider_pb2.PropertyDiff.UPDATE,
+    "update-replace": provider_pb2.PropertyDiff.UPDATE_REPLACE,
+}
+
+
+def resolve_config(values: dict[str, Any], env: dict[str, str] | None = None) -> tuple[str | None, str]:
+    """(token, endpoint) from provider config, then the environment, then the default endpoint."""
+    env = dict(os.environ) if env is None else env
+    token = values.get("token") or env.get("DIGITALOCEAN_TOKEN") or env.get("DIGITALOCEAN_ACCESS_TOKEN")
+    endpoint = values.get("apiEndpoint") or env.get("DIGITALOCEAN_API_URL") or DEFAULT_ENDPOINT
+    return (str(token) if token else None), str(endpoint).rstrip("/")
+
+
+def _config_values(request: Any) -> dict[str, Any]:
+    """Configure's args (newer engines) or its `ocean:config:key` variables (older ones)."""
+    values = marshal.decode(request.args) if request.HasField("args") else {}
+    for key, value in request.variables.items():
+        short = key.split(":")[-1]
+        values.setdefault(short, value)
+    return values
+
+
+class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore[misc]
+    """One instance per provider process; the engine starts one process per provider resource."""
+
+    def __init__(self, engine_address: str | None = None) -> None:
+        self._engine_address = engine_address
+        self._engine: Any = None
+        self._api: Any = None
+        self._token: str | None = None
+        self._endpoint = DEFAULT_ENDPOINT
+        self._cancel = asyncio.Event()
+
+    # ------------------------------------------------------------------------------ plugin and schema
+
+    async def GetPluginInfo(self, request: Any, context: Any) -> Any:
+        return plugin_pb2.PluginInfo(version=__version__)
+
+    async def GetSchema(self, request: Any, context: Any) -> Any:
+        from ocean.provider.schema import schema_json
+
+        return provider_pb2.GetSchemaResponse(schema=schema_json())
+
+    async def GetMapping(self, request: Any, context: Any) -> Any:
+        return provider_pb2.GetMappingResponse(provider="", data=b"")
+
+    async def Attach(self, request: Any, context: Any) -> Any:
+        self._engine_address = request.address
+        return empty_pb2.Empty()
+
+    async def Cancel(self, request: Any, context: Any) -> Any:
+        # Every wait in flight watches this event and stops promptly.
+        self._cancel.set()
+        return empty_pb2.Empty()
+
+    # ---------------------------------------------------------------------------------- configuration
+
+    async def CheckConfig(self, request: Any, context: Any) -> Any:
+        news = marshal.decode(request.news)
+        failures = []
+        token, endpoint = resolve_config(news)
+        if token is None and not marshal.contains_unknown(news.get("token")):
+            failures.append(provider_pb2.CheckFailure(property="token", reason=TOKEN_MISSING))
+        if not endpoint.startswith(("http://", "https://")):
+            failures.append(
+                provider_pb2.CheckFailure(
+                    property="apiEndpoint",
+                    reason=f"apiEndpoint {endpoint!r} is not an http(s) URL, e.g. https://api.digitalocean.com",
+                )
+            )
+        return provider_pb2.CheckResponse(
+            inputs=marshal.encode(news, secret_fields=["token"], keep_unknowns=True), failures=failures
+        )
+
+    async def DiffConfig(self, request: Any, context: Any) -> Any:
+        olds, news = marshal.decode(request.olds), marshal.decode(request.news)
+        changed = sorted(k for k in set(olds) | set(news) if k != "version" and olds.get(k) != news.get(k))
+        return provider_pb2.DiffResponse(
+            changes=provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE,
+            diffs=changed,
+        )
+
+    async def Configure(self, request: Any, context: Any) -> Any:
+        values = _config_values(request)
+        self._token, self._endpoint = resolve_config(values)
+        if self._api is not None:
+            await self._api.aclose()
+            self._api = None
+        return provider_pb2.ConfigureResponse(
+            acceptSecrets=True, supportsPreview=True, acceptResources=False, acceptOutputs=False
+        )
+
+    def _client(self) -> Any:
+        if self._api is None:
+            if not self._token:
+                raise _Abort(grpc.StatusCode.FAILED_PRECONDITION, TOKEN_MISSING)
+            from ocean.api import DigitalOceanClient
+
+            self._api = DigitalOceanClient(token=self._token, base_url=self._endpoint)
+        return self._api
+
+    # -------------------------------------------------------------------------------------- resources
+
+    def _context(self, urn: str, timeout: float = 0.0, preview: bool = False) -> Any:
+        from ocean.resources.base import Context
+
+        async def report(message: str) -> None:
+            await self._log(urn, message, ephemeral=True)
+
+        return Context(
+            api=self._client() if not preview else self._api,
+            urn=urn,
+            timeout=timeout or None,
+            cancel=self._cancel,
+            report=report,
+            preview=preview,
+        )
+
+    async def Check(self, request: Any, context: Any) -> Any:
+        from ocean.provider.registry import lookup
+
+        return await _guard(context, self._check, request, lookup(_type_of(request.urn)))
+
+    async def _check(self, request: Any, res: Any) -> Any:
+        olds, news = marshal.decode(request.olds), marshal.decode(request.news)
+        inputs, failures = res.check(request.urn, olds, news, bytes(request.randomSeed))
+        return provider_pb2.CheckResponse(
+            inputs=marshal.encode(inputs, secret_fields=res.Args.secret_wire_names(), keep_unknowns=True),
+            failures=[provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in failures],
+        )
+
+    async def Diff(self, request: Any, context: Any) -> Any:
+        from ocean.provider.registry import lookup
+
+        return await _guard(context, self._diff, request, lookup(_type_of(request.urn)))
+
+    async def _diff(self, request: Any, res: Any) -> Any:
+        olds, news = marshal.decode(request.olds), marshal.decode(request.news)
+        old_inputs = marshal.decode(request.old_inputs) if request.HasField("old_inputs") else None
+        d = res.diff(olds, news, old_inputs=old_inputs, ignore_changes=frozenset(request.ignoreChanges))
+        if d.replaces:
+            reasons = "; ".join(f"`{k}` changed: {d.reasons[k]}" for k in d.replaces)
+            await self._log(request.urn, f"will be replaced because {reasons}", ephemeral=False)
+        return provider_pb2.DiffResponse(
+            changes=provider_pb2.DiffResponse.DIFF_SOME if d.changes else provider_pb2.DiffResponse.DIFF_NONE,
+            replaces=d.replaces,
+            diffs=sorted(d.detailed),
+            detailedDiff={k: provider_pb2.PropertyDiff(kind=_DIFF_KIND[v]) for k, v in d.detailed.items()},
+            hasDetailedDiff=True,
+            deleteBeforeReplace=d.delete_before_replace,
+        )
+
+    async def Create(self, request: Any, context: Any) -> Any:
+        from ocean.provider.registry import lookup
+
+        return await _guard(context, self._create, request, lookup(_type_of(request.urn)))
+
+    async def _create(self, request: Any, res: Any) -> Any:
+        inputs = marshal.decode(request.properties)
+        secrets = res.State.secret_wire_names()
+        if request.preview:
+            outputs = res.preview_create(inputs)
+            return provider_pb2.CreateResponse(
+                id="", properties=marshal.encode(outputs, secret_fields=secrets, keep_unknowns=True)
+            )
+        ctx = self._context(request.urn, request.timeout)
+        resource_id, outputs = await res.create(ctx, inputs)
+        return provider_pb2.CreateResponse(id=resource_id, properties=marshal.encode(outputs, secret_fields=secrets))
+
+    async def Read(self, request: Any, context: Any) -> Any:
+        from ocean.provider.registry import lookup
+
+        return await _guard(context, self._read, request, lookup(_type_of(request.urn)))
+
+    async def _read(self, request: Any, res: Any) -> Any:
+        state = marshal.decode(request.properties)
+        inputs = marshal.decode(request.inputs)
+        found = await res.read(self._context(request.urn), request.id, state, inputs)
+        if found is None:
+            return provider_pb2.ReadResponse(id="")  # gone: the engine drops it from the state
+        outputs, new_inputs = found
+        return provider_pb2.ReadResponse(
+            id=request.id,
+            properties=marshal.encode(outputs, secret_fields=res.State.secret_wire_names()),
+            inputs=marshal.encode(new_inputs, secret_fields=res.Args.secret_wire_names()),
+        )
+
+    async def Update(self, request: Any, context: Any) -> Any:
+        from ocean.provider.registry import lookup
+
+        return await _guard(context, self._update, request, lookup(_type_of(request.urn)))
+
+    async def _update(self, request: Any, res: Any) -> Any:
+        olds, news = marshal.decode(request.olds), marshal.decode(request.news)
+        secrets = res.State.secret_wire_names()
+        if request.preview:
+            outputs = res.preview_update(olds, news)
+            return provider_pb2.UpdateResponse(
+                properties=marshal.encode(outputs, secret_fields=secrets, keep_unknowns=True)
+            )
+        outputs = await res.update(self._context(request.urn, request.timeout), request.id, olds, news)
+        return provider_pb2.UpdateResponse(properties=marshal.encode(outputs, secret_fields=secrets))
+
+    async def Delete(self, request: Any, context: Any) -> Any:
+        from ocean.provider.registry import lookup
+
+        return await _guard(context, self._delete, request, lookup(_type_of(request.urn)))
+
+    async def _delete(self, request: Any, res: Any) -> Any:
+        await res.delete(
+            self._context(request.urn, request.timeout), request.id, marshal.decode(request.properties)
+        )
+        return empty_pb2.Empty()
+
+    async def Invoke(self, request: Any, context: Any) -> Any:
+        return provider_pb2.InvokeResponse(
+            failures=[provider_pb2.CheckFailure(property="", reason=f"unknown function {request.tok!r}")]
+        )
+
+    # ----------------------------------------------------------------------------------------- engine
+
+    async def _log(self, urn: str, message: str, *, ephemeral: bool) -> None:
+        """Show a message against the resource in the Pulumi display (ephemeral: a status line)."""
+        if not self._engine_address:
+            return
+        try:
+            if self._engine is None:
+                channel = grpc.aio.insecure_channel(self._engine_address)
+                self._engine = engine_pb2_grpc.EngineStub(channel)
+            await self._engine.Log(
+                engine_pb2.LogRequest(severity=engine_pb2.INFO, message=message, urn=urn, ephemeral=ephemeral),
+                timeout=5,
+            )
+        except Exception:  # noqa: BLE001 - progress display is best effort, never fails an operation
+            pass
+
+
+class _Abort(Exception):
+    def __init__(self, code: grpc.StatusCode, message: str, details: bytes | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details
+
+
+def _type_of(urn: str) -> str:
+    # urn:pulumi:stack::project::[parent$]type::name
+    return urn.split("::")[2].split("$")[-1] if urn.count("::") >= 3 else urn
+
+
+async def _guard(context: Any, fn: Any, request: Any, res: Any) -> Any:
+    """Run an operation and turn its failure into the gRPC error the engine understands."""
+    from ocean.resources.base import PartialFailure, ResourceError
+
+    try:
+        return await fn(request, res)
+    except PartialFailure as e:
+        secrets = res.State.secret_wire_names()
+        details = marshal.resource_init_failed_details(
+            e.resource_id,
+            marshal.encode(e.state, secret_fields=secrets),
+            marshal.encode(e.inputs, secret_fields=res.Args.secret_wire_names()),
+            [str(e)],
+        )
+        await context.abort(
+            grpc.StatusCode.UNKNOWN, str(e), trailing_metadata=(("grpc-status-details-bin", details),)
+        )
+    except _Abort as e:
+        await context.abort(e.code, str(e))
+    except ResourceError as e:
+        await context.abort(grpc.StatusCode.UNKNOWN, str(e))
+    except Exception as e:  # noqa: BLE001 - every failure reaches the user with the resource named
+        label = f"{_type_of(request.urn).split(':')[-1]} '{request.urn.rsplit('::', 1)[-1]}'"
+        await context.abort(grpc.StatusCode.UNKNOWN, f"{label}: {_describe(e)}")
+
+
+def _describe(e: BaseException) -> str:
+    from ocean.api import errors
+
+    if isinstance(e, errors.WaitCancelled):
+        return "cancelled while waiting; the operation may still complete on DigitalOcean — run `pulumi refresh`"
+    if isinstance(e, errors.WaitTimeout):
+        return f"{e}. Raise the timeout with the customTimeouts resource option if DigitalOcean is slow"
+    return str(e) or type(e).__name__
+
+
+async def serve(engine_address: str | None, *, port_out: Any = None) -> None:
+    server = grpc.aio.server(
+        options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)],
+    )
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(OceanProvider(engine_address), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    out = port_out or sys.stdout
+    out.write(f"{port}\n")
+    out.flush()
+    await server.wait_for_termination()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+    engine_address = args[0] if args else None
+    try:
+        asyncio.run(serve(engine_address))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+"""What every resource module shares: field policies, the diff engine, operation context and errors.
+
+A resource module declares `Args` (inputs) and `State` (outputs, a superset of the inputs) as pydantic
+models whose fields carry small named policies in their `Annotated[...]` metadata
+(terraform-plugin-framework's plan modifiers, STYLE habit 2):
+
+    region: Annotated[str, Field(description=...), ReplaceOnChange("a droplet cannot move regions")]
+
+`diff_inputs` reads those policies; the resource's own code stays with DigitalOcean's behaviour.
+No grpc, no httpx here: the provider adapter converts wire values to plain dicts before calling in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel
+
+from ocean.resources.unknown import UNKNOWN, is_unknown
+
+# ---------------------------------------------------------------------------------------------------
+# Field policies
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplaceOnChange:
+    """A change of this input cannot be applied in place: the resource is replaced."""
+
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplaceWhen:
+    """Replace only for some changes (e.g. ipv6 true → false); other changes update in place."""
+
+    predicate: Callable[[Any, Any], bool]
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Normalize:
+    """Compare old and new through this function, so a server-side normalisation is not a change
+    (e.g. DigitalOcean tag names are case-insensitive)."""
+
+    fn: Callable[[Any], Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class UseStateForUnknown:
+    """A computed output that an update does not change: keep the prior value in update previews
+    instead of showing it as unknown."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ComputedFrom:
+    """A computed output that changes when any of these inputs changes (unknown in previews then)."""
+
+    inputs: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Secret:
+    """Never shown or stored in plain text: wrapped as a Pulumi secret in every output."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Unreadable:
+    """DigitalOcean never returns this input (user_data, ssh_keys): after an import the state has no
+    value for it, and a value in the program must not plan a replacement."""
+
+
+Policy = ReplaceOnChange | ReplaceWhen | Normalize | UseStateForUnknown | ComputedFrom | Secret | Unreadable
+
+
+class Model(BaseModel):
+    """Base of Args and State models: camelCase on the wire (Pulumi's convention), snake_case in Python."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    @classmethod
+    def policies(cls, field: str) -> list[Any]:
+        return list(cls.model_fields[field].metadata)
+
+    @classmethod
+    def wire_name(cls, field: str) -> str:
+        alias = cls.model_fields[field].alias
+        return alias if alias is not None else field
+
+    @classmethod
+    def secret_wire_names(cls) -> list[str]:
+        return [
+            cls.wire_name(name)
+            for name in cls.model_fields
+            if any(isinstance(p, Secret) for p in cls.policies(name))
+        ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Errors
+
+
+@dataclasses.dataclass
+class CheckFailure:
+    """One invalid input: reported by the engine against the property, before any API call."""
+
+    property: str
+    reason: str
+
+
+class ResourceError(Exception):
+    """An operation failed. The message names the resource and says what to do next."""
+
+
+class PartialFailure(ResourceError):
+    """DigitalOcean created or changed something, then the operation failed.
+
+    `state` is what is true now; the engine records it (with `resource_id`) so nothing is orphaned
+    and the next `pulumi up` converges from there.
+    """
+
+    def __init__(self, message: str, *, resource_id: str, state: dict[str, Any], inputs: dict[str, Any]):
+        super().__init__(message)
+        self.resource_id = resource_id
+        self.state = state
+        self.inputs = inputs
+
+
+# ---------------------------------------------------------------------------------------------------
+# Operation context
+
+
+Reporter = Callable[[str], Awaitable[None]]
+
+
+async def _no_report(_: str) -> None:
+    return None
+
+
+@dataclasses.dataclass
+class Context:
+    """What an operation gets besides its inputs: the API, its deadline, cancellation and a way to
+    tell the user what it is waiting for (shown in the Pulumi progress display)."""
+
+    api: Any
+    urn: str = ""
+    timeout: float | None = None
+    cancel: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    report: Reporter = _no_report
+    preview: bool = False
+
+    @property
+    def name(self) -> str:
+        """The Pulumi resource name (the last URN component)."""
+        return self.urn.rsplit("::", 1)[-1] if self.urn else ""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Diff
+
+
+DiffKind = Literal["add", "delete", "update", "add-replace", "delete-replace", "update-replace"]
+
+
+@dataclasses.dataclass
+class DiffResult:
+    changes: bool = False
+    replaces: list[str] = dataclasses.field(default_factory=list)
+    detailed: dict[str, DiffKind] = dataclasses.field(default_factory=dict)
+    reasons: dict[str, str] = dataclasses.field(default_factory=dict)
+    delete_before_replace: bool = False
+
+
+def _present(v: Any) -> bool:
+    return v is not None and v != [] and v != {}
+
+
+def _normalised(model: type[Model], field: str, value: Any) -> Any:
+    for p in model.policies(field):
+        if isinstance(p, Normalize) and value is not None and not is_unknown(value):
+            return p.fn(value)
+    return value
+
+
+def diff_inputs(
+    args: type[Model],
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    *,
+    old_inputs: Mapping[str, Any] | None = None,
+    ignore_changes: frozenset[str] = frozenset(),
+) -> DiffResult:
+    """Compare the program's inputs (`news`) with what is true (`olds`, the last known state).
+
+    Olds are the state's outputs, which carry every input under the same name: after a refresh they
+    show drift (an out-of-band rename), which then plans an update back to the program's value.
+    Keys are wire (camelCase) names.
+    """
+    result = DiffResult()
+    for field in args.model_fields:
+        key = args.wire_name(field)
+        if key in ignore_changes:
+            continue
+        policies = args.policies(field)
+        new = news.get(key)
+        if key in olds:
+            old = olds.get(key)
+        elif old_inputs is not None and key in old_inputs:
+            old = old_inputs.get(key)
+        else:
+            old = None
+            if any(isinstance(p, Unreadable) for p in policies) and key not in (old_inputs or {}):
+                # Imported: DigitalOcean never told us this value, so the program's value is taken as
+                # what the droplet was made with — recorded by the next update, never a replacement.
+                if _present(new):
+                    result.changes = True
+                    result.detailed[key] = "add"
+                continue
+        if not is_unknown(new) and _normalised(args, field, old) == _normalised(args, field, new):
+            continue
+        if not is_unknown(new) and not _present(old) and not _present(new):
+            continue  # None, [] and {} all mean "not set"
+        result.changes = True
+        replace_reason = None
+        for p in policies:
+            if isinstance(p, ReplaceOnChange):
+                replace_reason = p.reason
+            elif isinstance(p, ReplaceWhen) and (is_unknown(new) or p.predicate(old, new)):
+                replace_reason = p.reason
+        if replace_reason is not None:
+            result.replaces.append(key)
+            result.reasons[key] = replace_reason
+            kind: DiffKind = "update-replace"
+        else:
+            kind = "update"
+        if not _present(old) and not is_unknown(new):
+            kind = "add-replace" if replace_reason else "add"
+        elif not _present(new) and not is_unknown(new):
+            kind = "delete-replace" if replace_reason else "delete"
+        result.detailed[key] = kind
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# Check helpers
+
+
+def validate(model: type[Model], resource: str, inputs: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
+    """Validate inputs that may hold unknowns. Unknown values are kept as they are and not validated
+    (they are checked again when known, at `up`). Returns (inputs by wire name, failures)."""
+    known = {k: v for k, v in inputs.items() if not is_unknown(v)}
+    unknown = {k: v for k, v in inputs.items() if is_unknown(v)}
+    # Unknown required fields must not be reported missing: validate with a placeholder.
+    placeholder: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = model.wire_name(name)
+        if key in unknown and info.is_required():
+            placeholder[key] = _placeholder(info.annotation)
+    failures: list[CheckFailure] = []
+    try:
+        obj = model.model_validate({**known, **placeholder})
+    except ValidationError as e:
+        for err in e.errors():
+            loc = err["loc"]
+            prop = str(loc[0]) if loc else ""
+            failures.append(CheckFailure(prop, _explain(resource, prop, err)))
+        return dict(inputs), failures
+    out = obj.model_dump(by_alias=True, exclude_none=False)
+    out.update(unknown)
+    return out, failures
+
+
+def _placeholder(annotation: Any) -> Any:
+    text = str(annotation)
+    if "int" in text:
+        return 0
+    if "bool" in text:
+        return False
+    if "list" in text:
+        return []
+    return "unknown"
+
+
+def _explain(resource: str, prop: str, err: Any) -> str:
+    kind = err.get("type", "")
+    if kind == "missing":
+        return f"{resource}: `{prop}` is required"
+    if kind == "extra_forbidden":
+        return f"{resource}: `{prop}` is not an input of this resource"
+    return f"{resource}: `{prop}`: {err.get('msg', 'invalid value')}"
+
+
+_NAME_CLEAN = re.compile(r"[^a-z0-9.-]+")
+
+
+def auto_name(resource_name: str, seed: bytes, *, max_len: int = 63) -> str:
+    """Pulumi-style auto-name: the resource name plus a 7-character suffix, made a valid hostname.
+
+    The suffix comes from the engine's random seed, so a preview and the following up agree.
+    """
+    base = _NAME_CLEAN.sub("-", resource_name.lower()).strip("-.") or "droplet"
+    suffix = hashlib.sha256(seed + resource_name.encode()).hexdigest()[:7]
+    return f"{base[: max_len - 8]}-{suffix}"
+
+
+def unknown_outputs(state: type[Model], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Create-preview outputs: the inputs as given, every computed output unknown."""
+    out: dict[str, Any] = dict(inputs)
+    for name in state.model_fields:
+        key = state.wire_name(name)
+        if key not in out or out[key] is None:
+            out[key] = UNKNOWN
+    return out
+
+
+class Resource:
+    """The operations a resource module implements (pulumi-go-provider's infer interfaces)."""
+
+    token: ClassVar[str]
+    Args: ClassVar[type[Model]]
+    State: ClassVar[type[Model]]
+    description: ClassVar[str]
