@@ -14,7 +14,7 @@ all: test
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
-	@$(PY) -m pip install -q -e '.[dev]'
+	@$(PY) -m pip install -q -e '.[dev]' 2>&1 | grep -v -i -E 'warning|^ *$$|!!|\*\*\*|deprecat|corresp|wheel_obj|please|by 20|see https|folders in|name as your' || true
 	@touch $(STAMP)
 
 venv: $(STAMP)

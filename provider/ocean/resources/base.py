@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import PydanticUndefined
 from pydantic.alias_generators import to_camel
 
 from ocean.resources.unknown import UNKNOWN, is_unknown
@@ -65,6 +66,12 @@ class ComputedFrom:
 
 
 @dataclasses.dataclass(frozen=True)
+class ServerDefault:
+    """Optional input that DigitalOcean fills in when unset (a droplet's VPC): leaving it unset in the
+    program accepts whatever DigitalOcean chose, and is not a change."""
+
+
+@dataclasses.dataclass(frozen=True)
 class Secret:
     """Never shown or stored in plain text: wrapped as a Pulumi secret in every output."""
 
@@ -75,7 +82,9 @@ class Unreadable:
     value for it, and a value in the program must not plan a replacement."""
 
 
-Policy = ReplaceOnChange | ReplaceWhen | Normalize | UseStateForUnknown | ComputedFrom | Secret | Unreadable
+Policy = (
+    ReplaceOnChange | ReplaceWhen | Normalize | UseStateForUnknown | ComputedFrom | ServerDefault | Secret | Unreadable
+)
 
 
 class Model(BaseModel):
@@ -207,13 +216,16 @@ def diff_inputs(
         if key in ignore_changes:
             continue
         policies = args.policies(field)
-        new = news.get(key)
+        default = args.model_fields[field].default
+        new = news.get(key, None if default is PydanticUndefined else default)
+        if new is None and any(isinstance(p, ServerDefault) for p in policies):
+            continue
         if key in olds:
             old = olds.get(key)
         elif old_inputs is not None and key in old_inputs:
             old = old_inputs.get(key)
         else:
-            old = None
+            old = None if default is PydanticUndefined else default
             if any(isinstance(p, Unreadable) for p in policies) and key not in (old_inputs or {}):
                 # Imported: DigitalOcean never told us this value, so the program's value is taken as
                 # what the droplet was made with — recorded by the next update, never a replacement.

@@ -24,6 +24,7 @@ from ocean.resources.base import (
     Resource,
     ResourceError,
     Secret,
+    ServerDefault,
     Unreadable,
     UseStateForUnknown,
     auto_name,
@@ -121,6 +122,7 @@ class DropletArgs(Model):
             description="The VPC to place the droplet in. Defaults to the region's default VPC.",
         ),
         ReplaceOnChange("a droplet cannot move to another VPC"),
+        ServerDefault(),
     ]
     ipv6: Annotated[bool, Field(default=False, description="Whether to enable public IPv6 networking.")]
     monitoring: Annotated[
