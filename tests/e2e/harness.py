@@ -128,6 +128,7 @@ def make_stack(
     provider_from_source: bool = True,
     extra_env: dict[str, str] | None = None,
     project: str = "e2e",
+    virtualenv: Path = VENV,
 ) -> Stack:
     """A fresh project in `tmp` with a local backend, a private PULUMI_HOME and `program` as __main__.py."""
     workdir = tmp / "project"
@@ -136,7 +137,7 @@ def make_stack(
     if provider_from_source:
         plugins = f"plugins:\n  providers:\n    - name: ocean\n      path: {REPO / 'provider'}\n"
     (workdir / "Pulumi.yaml").write_text(
-        f"name: {project}\nruntime:\n  name: python\n  options:\n    virtualenv: {VENV}\n{plugins}"
+        f"name: {project}\nruntime:\n  name: python\n  options:\n    virtualenv: {virtualenv}\n{plugins}"
     )
     (workdir / "__main__.py").write_text(textwrap.dedent(program))
     home, state = tmp / "pulumi-home", tmp / "state"

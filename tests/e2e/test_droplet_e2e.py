@@ -1,0 +1,131 @@
+"""Droplets under the real `pulumi` CLI and Python language host, against the emulator over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.harness import Stack
+
+PROGRAM = """
+import pulumi
+import pulumi_ocean as ocean
+
+config = pulumi.Config()
+web = ocean.Droplet(
+    "web",
+    name=config.get("name") or "web-e2e",
+    region="nyc3",
+    size="s-1vcpu-1gb",
+    image="ubuntu-24-04-x64",
+    tags=["web", "e2e"],
+    user_data="#cloud-config\\nruncmd: [echo e2e-user-data-secret]\\n",
+)
+pulumi.export("id", web.droplet_id)
+pulumi.export("name", web.name)
+pulumi.export("ip", web.ipv4_address)
+pulumi.export("status", web.status)
+"""
+
+
+@pytest.fixture
+def emu(emulator_factory: Any) -> Any:
+    return emulator_factory(time_scale=100.0, clock_mode="scaled")
+
+
+def _stack(new_stack: Any, emu: Any, program: str = PROGRAM) -> Stack:
+    return new_stack(  # type: ignore[no-any-return]
+        program, extra_env={"DIGITALOCEAN_API_URL": emu.base_url, "DIGITALOCEAN_TOKEN": "e2e-token"}
+    )
+
+
+def _op(preview: dict[str, Any], name: str) -> str:
+    """The planned operation for resource `name` (`pulumi preview --json` leaves out unchanged ones)."""
+    ops = {s["urn"].rsplit("::", 1)[-1]: s["op"] for s in preview.get("steps", [])}
+    return ops.get(name, "same")
+
+
+def test_up_preview_rename_refresh_destroy(new_stack: Any, emu: Any) -> None:
+    stack = _stack(new_stack, emu)
+    up = stack.up()
+    out = stack.outputs()
+    assert out["status"] == "active" and out["name"] == "web-e2e"
+    assert isinstance(out["id"], int) and out["ip"]
+    assert "waiting" in up.stdout or "created" in up.stdout
+
+    # The secret user data is encrypted in the state, never in plain text.
+    state_text = str(stack.export())
+    assert "e2e-user-data-secret" not in state_text
+    assert "e2e-token" not in state_text
+
+    # Nothing changed: preview says so.
+    preview = stack.preview()
+    assert _op(preview, "web") == "same", preview
+    assert set(preview["changeSummary"]) == {"same"}
+
+    # Rename through the program: an in-place update, not a replacement.
+    stack.set_config("name", "web-renamed")
+    preview = stack.preview()
+    assert _op(preview, "web") == "update", preview
+    stack.up()
+    assert stack.outputs()["name"] == "web-renamed"
+    assert stack.outputs()["id"] == out["id"], "a rename keeps the droplet"
+
+    # Drift: renamed outside Pulumi, seen by refresh, then planned back.
+    with httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer x"}) as api:
+        r = api.post(f"/v2/droplets/{out['id']}/actions", json={"type": "rename", "name": "renamed-by-hand"})
+        assert r.status_code == 201, r.text
+    _wait_until(lambda: _droplet(emu, out["id"])["name"] == "renamed-by-hand")
+    refresh = stack.refresh()
+    assert "renamed-by-hand" in refresh.stdout or "name" in refresh.stdout
+    [res] = stack.resources("ocean:index:Droplet")
+    assert res["outputs"]["name"] == "renamed-by-hand"
+    preview = stack.preview()
+    assert _op(preview, "web") == "update"
+    stack.up()
+    assert _droplet(emu, out["id"])["name"] == "web-renamed"
+
+    stack.destroy()
+    with httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer x"}) as api:
+        assert api.get(f"/v2/droplets/{out['id']}").status_code == 404
+
+
+def test_deleted_out_of_band_leaves_the_state_on_refresh(new_stack: Any, emu: Any) -> None:
+    stack = _stack(new_stack, emu)
+    stack.up()
+    droplet_id = stack.outputs()["id"]
+    with httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer x"}) as api:
+        assert api.delete(f"/v2/droplets/{droplet_id}").status_code == 204
+    _wait_until(lambda: _droplet(emu, droplet_id) is None)
+    stack.refresh()
+    assert stack.resources("ocean:index:Droplet") == []
+    preview = stack.preview()
+    assert _op(preview, "web") == "create"
+
+
+def test_missing_token_fails_before_any_api_call(new_stack: Any, emu: Any) -> None:
+    stack = new_stack(PROGRAM, extra_env={"DIGITALOCEAN_API_URL": emu.base_url})
+    result = stack.run("preview", check=False)
+    assert result.returncode != 0
+    text = result.stdout + result.stderr
+    assert "ocean:token" in text and "DIGITALOCEAN_TOKEN" in text
+    assert emu.control.requests()["total"] == 0
+
+
+def _droplet(emu: Any, droplet_id: int) -> dict[str, Any] | None:
+    with httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer x"}) as api:
+        r = api.get(f"/v2/droplets/{droplet_id}")
+        return None if r.status_code == 404 else r.json()["droplet"]  # type: ignore[no-any-return]
+
+
+def _wait_until(predicate: Any, timeout: float = 20.0) -> None:
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
