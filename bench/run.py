@@ -1,0 +1,80 @@
+"""`make bench`: performance figures, each reported with a baseline measured in the same run.
+
+Not a test: nothing here asserts a timing. Each section prints its numbers; the targets they are read
+against are stated beside them. Results are also written to bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def _spawn_until_first_line(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    elapsed = time.perf_counter() - start
+    proc.kill()
+    proc.wait()
+    return elapsed
+
+
+def provider_cold_start(runs: int = 15) -> dict[str, Any]:
+    """Spawn → port printed, against the bare interpreter printing a line (the floor)."""
+    provider = [sys.executable, str(REPO / "provider"), "127.0.0.1:1"]
+    floor = [sys.executable, "-c", "print(1, flush=True)"]
+    _spawn_until_first_line(provider)  # warm the OS page cache
+    p = sorted(_spawn_until_first_line(provider) for _ in range(runs))
+    b = sorted(_spawn_until_first_line(floor) for _ in range(runs))
+    return {
+        "provider_median_s": statistics.median(p),
+        "provider_p95_s": p[int(0.95 * (runs - 1))],
+        "bare_python_median_s": statistics.median(b),
+        "ratio_to_bare_python": statistics.median(p) / statistics.median(b),
+        "target": "median under 0.5 s",
+    }
+
+
+def emulator_get_rate() -> dict[str, Any]:
+    from ocean.emulator.bench import measure_get_rate
+
+    rate = measure_get_rate(seconds=2.0)
+    return {"simple_gets_per_s": rate, "target": "at least 1,000/s"}
+
+
+SECTIONS: dict[str, Callable[[], dict[str, Any]]] = {
+    "provider_cold_start": provider_cold_start,
+    "emulator_get_rate": emulator_get_rate,
+}
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv or list(SECTIONS)
+    results: dict[str, Any] = {}
+    for name in wanted:
+        print(f"== {name}", flush=True)
+        started = time.perf_counter()
+        results[name] = SECTIONS[name]()
+        for key, value in results[name].items():
+            shown = f"{value:.4g}" if isinstance(value, float) else value
+            print(f"   {key:<32} {shown}")
+        print(f"   ({time.perf_counter() - started:.1f}s)", flush=True)
+    out = REPO / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,152 @@
+"""The emulator's ASGI application: the route table and the ``/_emulator`` control API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ocean.emulator import handlers as h
+from ocean.emulator.backend import Backend
+from ocean.emulator.config import EmulatorConfig
+from ocean.emulator.errors import EmulatorError
+from ocean.emulator.pipeline import Handler, make_endpoint
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+# (method, path template, handler). Templates are DigitalOcean's own, which the request log counts by.
+V2_ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/v2/account", h.get_account),
+    ("GET", "/v2/regions", h.list_regions),
+    ("GET", "/v2/sizes", h.list_sizes),
+    ("GET", "/v2/images", h.list_images),
+    ("GET", "/v2/images/{image_id}", h.get_image),
+    ("POST", "/v2/droplets", h.create_droplets),
+    ("GET", "/v2/droplets", h.list_droplets),
+    ("DELETE", "/v2/droplets", h.delete_droplets_by_tag),
+    ("GET", "/v2/droplets/{droplet_id:int}", h.get_droplet),
+    ("DELETE", "/v2/droplets/{droplet_id:int}", h.delete_droplet),
+    ("GET", "/v2/droplets/{droplet_id:int}/snapshots", h.droplet_snapshots),
+    ("GET", "/v2/droplets/{droplet_id:int}/actions", h.list_droplet_actions),
+    ("POST", "/v2/droplets/{droplet_id:int}/actions", h.post_droplet_action),
+    ("GET", "/v2/droplets/{droplet_id:int}/actions/{action_id:int}", h.get_droplet_action),
+    ("GET", "/v2/actions", h.list_actions),
+    ("GET", "/v2/actions/{action_id:int}", h.get_action),
+    ("POST", "/v2/tags", h.create_tag),
+    ("GET", "/v2/tags", h.list_tags),
+    ("GET", "/v2/tags/{tag_id}", h.get_tag),
+    ("DELETE", "/v2/tags/{tag_id}", h.delete_tag),
+    ("POST", "/v2/tags/{tag_id}/resources", h.tag_resources),
+    ("DELETE", "/v2/tags/{tag_id}/resources", h.untag_resources),
+    ("GET", "/v2/snapshots", h.list_snapshots),
+    ("GET", "/v2/snapshots/{snapshot_id}", h.get_snapshot),
+    ("DELETE", "/v2/snapshots/{snapshot_id}", h.delete_snapshot),
+]
+
+
+def _extra_routes() -> list[tuple[str, str, Handler]]:
+    routes: list[tuple[str, str, Handler]] = []
+    from ocean.emulator import handlers_network
+
+    routes.extend(handlers_network.ROUTES)
+    return routes
+
+
+def _template(path: str) -> str:
+    """``/v2/droplets/{droplet_id:int}`` → ``/v2/droplets/{droplet_id}``."""
+    parts = []
+    for part in path.split("/"):
+        if part.startswith("{") and ":" in part:
+            part = part.split(":", 1)[0] + "}"
+        parts.append(part)
+    return "/".join(parts)
+
+
+ControlEndpoint = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def _control_routes(backend: Backend) -> list[Route]:
+    async def read_json(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        if not raw.strip():
+            return {}
+        data = json.loads(raw)
+        if not isinstance(data, dict) and not isinstance(data, list):
+            raise EmulatorError(400, "bad_request", "expected a JSON object")
+        return data if isinstance(data, dict) else {"rules": data}
+
+    def guarded(fn: ControlEndpoint) -> ControlEndpoint:
+        async def wrapper(request: Request) -> Response:
+            try:
+                return await fn(request)
+            except EmulatorError as err:
+                return JSONResponse({"id": err.error_id, "message": err.message}, status_code=err.status)
+            except (ValueError, TypeError) as exc:
+                return JSONResponse({"id": "bad_request", "message": str(exc)}, status_code=400)
+
+        return wrapper
+
+    def clock_body() -> dict[str, Any]:
+        return {"now": backend.clock.now(), "mode": backend.clock.mode, "scale": backend.clock.scale}
+
+    async def reset(request: Request) -> Response:
+        backend.reset()
+        return JSONResponse({"reset": True, **clock_body()})
+
+    async def clock(request: Request) -> Response:
+        if request.method == "POST":
+            body = await read_json(request)
+            if "mode" in body:
+                backend.set_clock_mode(body["mode"], body.get("scale"))
+            elif "scale" in body:
+                backend.set_clock_mode(backend.clock.mode, float(body["scale"]))
+            if "advance_s" in body:
+                backend.advance(float(body["advance_s"]))
+        return JSONResponse(clock_body())
+
+    async def faults(request: Request) -> Response:
+        if request.method == "DELETE":
+            backend.clear_faults()
+            return JSONResponse({"faults": []})
+        if request.method == "POST":
+            body = await read_json(request)
+            rules = body["rules"] if "rules" in body else [body]
+            added = [backend.add_fault(rule).to_json() for rule in rules]
+            return JSONResponse({"faults": added}, status_code=201)
+        return JSONResponse({"faults": [r.to_json() for r in backend.faults.rules()]})
+
+    async def requests(request: Request) -> Response:
+        if request.method == "DELETE":
+            backend.request_log.clear()
+        return JSONResponse(backend.requests())
+
+    async def state(request: Request) -> Response:
+        return JSONResponse(backend.dump_state())
+
+    return [
+        Route("/_emulator/reset", guarded(reset), methods=["POST"]),
+        Route("/_emulator/clock", guarded(clock), methods=["GET", "POST"]),
+        Route("/_emulator/faults", guarded(faults), methods=["GET", "POST", "DELETE"]),
+        Route("/_emulator/requests", guarded(requests), methods=["GET", "DELETE"]),
+        Route("/_emulator/state", guarded(state), methods=["GET"]),
+    ]
+
+
+def create_app(backend: Backend | None = None, *, config: EmulatorConfig | None = None) -> Starlette:
+    """The emulator as an ASGI app. Pass a ``backend`` to share state with in-process tests, or a ``config``
+    to have one built."""
+    if backend is None:
+        backend = Backend(config)
+    routes: list[Route] = _control_routes(backend)
+    for method, path, handler in V2_ROUTES + _extra_routes():
+        endpoint = make_endpoint(backend, _template(path), handler)
+        routes.append(Route(path, endpoint, methods=[method], include_in_schema=False))
+    routes.append(Route("/{path:path}", make_endpoint(backend, "*", h.unknown_route), methods=ALL_METHODS))
+    app = Starlette(routes=routes)
+    app.state.backend = backend
+    return app

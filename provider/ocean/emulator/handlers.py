@@ -1,0 +1,193 @@
+"""HTTP handlers for the core API: droplets, actions, tags, snapshots, regions, sizes, images, account.
+
+A handler turns a :class:`Call` into backend calls and a ``(status, json)`` reply; validation of the request
+shape lives here, behaviour in the backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocean.emulator.errors import bad_request, not_found, unprocessable
+from ocean.emulator.pipeline import Call, Json, Reply, paginate
+
+
+def _int_param(call: Call, name: str) -> int:
+    value = call.params[name]
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise not_found() from exc
+
+
+def _query_flag(call: Call, name: str) -> bool:
+    return call.query.get(name, "").lower() in ("true", "1", "yes")
+
+
+# ---------------------------------------------------------------------- catalogue and account
+
+
+def get_account(call: Call) -> Reply:
+    return 200, {"account": call.backend.account()}
+
+
+def list_regions(call: Call) -> Reply:
+    return 200, paginate(call, "regions", call.backend.list_regions())
+
+
+def list_sizes(call: Call) -> Reply:
+    return 200, paginate(call, "sizes", call.backend.list_sizes())
+
+
+def list_images(call: Call) -> Reply:
+    images = call.backend.list_images(
+        image_type=call.query.get("type"),
+        private=_query_flag(call, "private"),
+        tag_name=call.query.get("tag_name"),
+    )
+    return 200, paginate(call, "images", images)
+
+
+def get_image(call: Call) -> Reply:
+    ref: Any = call.params["image_id"]
+    return 200, {"image": call.backend.get_image(ref)}
+
+
+# ---------------------------------------------------------------------- droplets
+
+
+def create_droplets(call: Call) -> Reply:
+    body = call.json()
+    if "name" in body and "names" in body:
+        raise unprocessable("Specify either name or names, not both.")
+    droplets, actions = call.backend.create_droplets(body)
+    links = {
+        "actions": [
+            {"id": a["id"], "rel": "create", "href": call.url(f"/v2/actions/{a['id']}")} for a in actions
+        ]
+    }
+    if "names" in body:
+        return 202, {"droplets": droplets, "links": links}
+    return 202, {"droplet": droplets[0], "links": links}
+
+
+def list_droplets(call: Call) -> Reply:
+    droplets = call.backend.list_droplets(tag_name=call.query.get("tag_name"), name=call.query.get("name"))
+    if call.query.get("type") == "gpus":
+        droplets = []
+    return 200, paginate(call, "droplets", droplets)
+
+
+def get_droplet(call: Call) -> Reply:
+    return 200, {"droplet": call.backend.get_droplet(_int_param(call, "droplet_id"))}
+
+
+def delete_droplet(call: Call) -> Reply:
+    call.backend.delete_droplet(_int_param(call, "droplet_id"))
+    return 204, None
+
+
+def delete_droplets_by_tag(call: Call) -> Reply:
+    tag_name = call.query.get("tag_name")
+    if not tag_name:
+        raise bad_request("tag_name is required to delete Droplets by tag.")
+    call.backend.delete_droplets_by_tag(tag_name)
+    return 204, None
+
+
+def droplet_snapshots(call: Call) -> Reply:
+    snapshots = call.backend.droplet_snapshots_as_images(_int_param(call, "droplet_id"))
+    return 200, paginate(call, "snapshots", snapshots)
+
+
+# ---------------------------------------------------------------------- actions
+
+
+def post_droplet_action(call: Call) -> Reply:
+    body = call.json()
+    if "type" not in body:
+        raise unprocessable("type is required")
+    action = call.backend.droplet_action(_int_param(call, "droplet_id"), body)
+    return 201, {"action": action}
+
+
+def list_droplet_actions(call: Call) -> Reply:
+    actions = call.backend.list_actions(droplet_id=_int_param(call, "droplet_id"))
+    return 200, paginate(call, "actions", actions)
+
+
+def get_droplet_action(call: Call) -> Reply:
+    action = call.backend.get_action(_int_param(call, "action_id"), droplet_id=_int_param(call, "droplet_id"))
+    return 200, {"action": action}
+
+
+def list_actions(call: Call) -> Reply:
+    return 200, paginate(call, "actions", call.backend.list_actions())
+
+
+def get_action(call: Call) -> Reply:
+    return 200, {"action": call.backend.get_action(_int_param(call, "action_id"))}
+
+
+# ---------------------------------------------------------------------- tags
+
+
+def create_tag(call: Call) -> Reply:
+    body = call.json()
+    name = body.get("name")
+    if not isinstance(name, str):
+        raise unprocessable("name is required")
+    return 201, {"tag": call.backend.create_tag(name)}
+
+
+def list_tags(call: Call) -> Reply:
+    return 200, paginate(call, "tags", call.backend.list_tags())
+
+
+def get_tag(call: Call) -> Reply:
+    return 200, {"tag": call.backend.get_tag(call.params["tag_id"])}
+
+
+def delete_tag(call: Call) -> Reply:
+    call.backend.delete_tag(call.params["tag_id"])
+    return 204, None
+
+
+def _resources(call: Call) -> list[Json]:
+    resources = call.json().get("resources")
+    if not isinstance(resources, list) or not resources:
+        raise unprocessable("resources is required: a list of {resource_id, resource_type}")
+    return resources
+
+
+def tag_resources(call: Call) -> Reply:
+    call.backend.tag_resources(call.params["tag_id"], _resources(call))
+    return 204, None
+
+
+def untag_resources(call: Call) -> Reply:
+    call.backend.untag_resources(call.params["tag_id"], _resources(call))
+    return 204, None
+
+
+# ---------------------------------------------------------------------- snapshots
+
+
+def list_snapshots(call: Call) -> Reply:
+    resource_type = call.query.get("resource_type")
+    return 200, paginate(call, "snapshots", call.backend.list_snapshots(resource_type=resource_type))
+
+
+def get_snapshot(call: Call) -> Reply:
+    return 200, {"snapshot": call.backend.get_snapshot(str(call.params["snapshot_id"]))}
+
+
+def delete_snapshot(call: Call) -> Reply:
+    call.backend.delete_snapshot(str(call.params["snapshot_id"]))
+    return 204, None
+
+
+def unknown_route(call: Call) -> Reply:
+    raise not_found()
