@@ -1,0 +1,110 @@
+# ruff: noqa: E501 - long literal tables read better on one line
+"""The rate governor: bursts, pacing inside 250/minute, 429 pauses and header-driven pacing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+from ocean.api import RateGovernor, shared_governor
+
+from ._support import FakeTime, Script, err, make_client, resp, run
+
+
+def _simulate(gov: RateGovernor, ft: FakeTime, n: int) -> list[float]:
+    """Reserve n slots at the same instant; returns the send times."""
+    return sorted(ft.now + gov.reserve() for _ in range(n))
+
+
+def test_burst_then_paced_within_250_per_minute() -> None:
+    ft = FakeTime()
+    gov = RateGovernor(clock=ft.clock)
+    sends = _simulate(gov, ft, 600)
+    immediate = [t for t in sends if t == ft.now]
+    assert 20 <= len(immediate) <= 40
+    # any 60-second window holds fewer than 250 requests
+    j = 0
+    for i, t in enumerate(sends):
+        while sends[j] <= t - 60:
+            j += 1
+        assert i - j + 1 < 250
+    # and 100 parallel operations are all sent within about 20 s
+    assert sends[99] - sends[0] < 25
+
+
+def test_hourly_budget() -> None:
+    ft = FakeTime()
+    gov = RateGovernor(per_minute=10**6, clock=ft.clock)
+    sends = _simulate(gov, ft, 6000)
+    j = 0
+    for i, t in enumerate(sends):
+        while sends[j] <= t - 3600:
+            j += 1
+        assert i - j + 1 <= 4950
+
+
+def test_pause_after_429_holds_everyone() -> None:
+    ft = FakeTime()
+    gov = RateGovernor(clock=ft.clock)
+    gov.pause(12.0)
+    assert 12.0 <= gov.reserve() <= 12.5
+
+
+def test_low_remaining_budget_is_spread_until_reset() -> None:
+    ft = FakeTime()
+    wall = [1_000_000.0]
+    gov = RateGovernor(per_minute=10**6, clock=ft.clock, wall=lambda: wall[0])
+    gov.observe(
+        httpx.Response(
+            200,
+            headers={
+                "ratelimit-limit": "5000",
+                "ratelimit-remaining": "125",
+                "ratelimit-reset": str(wall[0] + 100),
+            },
+        )
+    )
+    waits = [gov.reserve() for _ in range(10)]
+    # 100 spendable requests over 100 s: about one a second
+    assert waits[0] == 0.0 and 8.0 <= waits[-1] <= 10.0
+    gov.observe(
+        httpx.Response(200, headers={"ratelimit-remaining": "0", "ratelimit-reset": str(wall[0] + 30)})
+    )
+    assert gov.reserve() >= 29.0
+
+
+def test_shared_governor_is_per_base_url() -> None:
+    a = shared_governor("https://api.example.test")
+    assert shared_governor("https://api.example.test/") is a
+    assert shared_governor("https://other.example.test") is not a
+
+
+@run
+async def test_429_pauses_the_shared_governor_for_concurrent_callers() -> None:
+    ft = FakeTime()
+    gov = RateGovernor(clock=ft.clock)
+    regions = resp(200, {"regions": [], "links": {}, "meta": {"total": 0}})
+    s = Script(err(429, "too_many_requests", "slow", {"retry-after": "5"}), default=regions)
+    async with make_client(s, ft, governor=gov) as c:
+        await c.regions.list()
+    assert gov.throttled == 1
+    # the pause was registered for everyone sharing the governor
+    assert gov.reserve() == 0.0 or ft.now >= 5
+
+
+@run
+async def test_client_default_governor_is_process_wide() -> None:
+    from ocean.api import DigitalOceanClient
+
+    a = DigitalOceanClient("t", "https://api.x.test", transport=httpx.MockTransport(lambda r: resp(204)))
+    b = DigitalOceanClient("t2", "https://api.x.test/", transport=httpx.MockTransport(lambda r: resp(204)))
+    assert a.governor is b.governor
+    await asyncio.gather(a.aclose(), b.aclose())
+
+
+def test_real_clock_smoke() -> None:
+    gov = RateGovernor()
+    t = time.monotonic()
+    assert gov.reserve() == 0.0
+    assert time.monotonic() - t < 1
