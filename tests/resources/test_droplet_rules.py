@@ -85,7 +85,8 @@ def test_no_change_is_no_diff() -> None:
      ("vpcUuid", "vpc-2"), ("monitoring", True)],
 )
 def test_fields_that_replace_the_droplet_say_why(key: str, value: object) -> None:
-    d = Droplet.diff(state(userData=None, sshKeys=None), {**BASE, key: value}, old_inputs=dict(BASE))
+    # Created without them: the state records them as known-empty ("" and []), not as unknown.
+    d = Droplet.diff(state(userData="", sshKeys=[]), {**BASE, key: value}, old_inputs=dict(BASE))
     assert d.changes
     assert d.replaces == [key]
     assert d.reasons[key], "a replacement always carries a reason for the preview"

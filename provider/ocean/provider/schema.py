@@ -33,21 +33,38 @@ CONFIG_VARIABLES: dict[str, dict[str, Any]] = {
 }
 
 
-def _type_spec(annotation: Any) -> tuple[dict[str, Any], bool]:
-    """(schema type spec, optional?) for a model field annotation."""
+def _type_spec(annotation: Any, object_types: dict[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
+    """(schema type spec, optional?) for a model field annotation. Nested models become object types,
+    added to `object_types` by token."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        return _type_spec(typing.get_args(annotation)[0])
+        return _type_spec(typing.get_args(annotation)[0], object_types)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        spec, _ = _type_spec(args[0])
+        spec, _ = _type_spec(args[0], object_types)
         return spec, True
+    if origin is typing.Literal:
+        values = typing.get_args(annotation)
+        return _type_spec(type(values[0]), object_types)
     if origin is list:
         (item,) = typing.get_args(annotation)
-        return {"type": "array", "items": _type_spec(item)[0]}, False
+        return {"type": "array", "items": _type_spec(item, object_types)[0]}, False
     if origin is dict:
         _, value = typing.get_args(annotation)
-        return {"type": "object", "additionalProperties": _type_spec(value)[0]}, False
+        return {"type": "object", "additionalProperties": _type_spec(value, object_types)[0]}, False
+    from ocean.resources.base import Model
+
+    if isinstance(annotation, type) and issubclass(annotation, Model):
+        token = f"{PACKAGE}:index:{annotation.__name__}"
+        if object_types is not None and token not in object_types:
+            props, required = _properties(annotation, object_types)
+            object_types[token] = {
+                "description": (annotation.__doc__ or "").strip(),
+                "type": "object",
+                "properties": props,
+                "required": required,
+            }
+        return {"$ref": f"#/types/{token}"}, False
     if annotation is bool:
         return {"type": "boolean"}, False
     if annotation is int:
@@ -59,16 +76,20 @@ def _type_spec(annotation: Any) -> tuple[dict[str, Any], bool]:
     raise TypeError(f"no schema type for {annotation!r}")
 
 
-def _properties(model: Any) -> tuple[dict[str, Any], list[str]]:
+def _properties(model: Any, object_types: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
     from ocean.resources.base import ReplaceOnChange, Secret
 
     props: dict[str, Any] = {}
     required: list[str] = []
     for name, info in model.model_fields.items():
         key = model.wire_name(name)
-        spec, optional = _type_spec(info.annotation)
+        spec, optional = _type_spec(info.annotation, object_types)
         spec = dict(spec)
-        if info.description:
+        allowed = _literal_values(info.annotation)
+        if allowed:
+            listed = ", ".join(f"`{v}`" for v in allowed)
+            spec["description"] = f"{info.description or ''} One of {listed}.".strip()
+        elif info.description:
             spec["description"] = info.description
         if any(isinstance(p, Secret) for p in info.metadata):
             spec["secret"] = True
@@ -82,14 +103,27 @@ def _properties(model: Any) -> tuple[dict[str, Any], list[str]]:
     return props, sorted(required)
 
 
+def _literal_values(annotation: Any) -> tuple[Any, ...]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            found = _literal_values(arg)
+            if found:
+                return found
+    return ()
+
+
 @cache
 def schema() -> dict[str, Any]:
     from ocean.provider.registry import resources
 
     res: dict[str, Any] = {}
+    object_types: dict[str, Any] = {}
     for token, cls in sorted(resources().items()):
-        inputs, required_inputs = _properties(cls.Args)
-        outputs, _ = _properties(cls.State)
+        inputs, required_inputs = _properties(cls.Args, object_types)
+        outputs, _ = _properties(cls.State, object_types)
         doc = cls.description
         docfile = Path(__file__).resolve().parents[1] / "resources" / "docs" / f"{token.split(':')[-1].lower()}.md"
         if docfile.exists():
@@ -125,6 +159,7 @@ def schema() -> dict[str, Any]:
             "inputProperties": CONFIG_VARIABLES,
             "properties": {"apiEndpoint": CONFIG_VARIABLES["apiEndpoint"]},
         },
+        "types": dict(sorted(object_types.items())),
         "resources": res,
         "language": {
             "python": {

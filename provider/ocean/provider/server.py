@@ -131,19 +131,18 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
 
     # -------------------------------------------------------------------------------------- resources
 
-    def _context(self, urn: str, timeout: float = 0.0, preview: bool = False) -> Any:
+    def _context(self, urn: str, timeout: float = 0.0) -> Any:
         from ocean.resources.base import Context
 
         async def report(message: str) -> None:
             await self._log(urn, message, ephemeral=True)
 
         return Context(
-            api=self._client() if not preview else self._api,
+            api=self._client(),
             urn=urn,
             timeout=timeout or None,
             cancel=self._cancel,
             report=report,
-            preview=preview,
         )
 
     async def Check(self, request: Any, context: Any) -> Any:
@@ -168,6 +167,13 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
         olds, news = marshal.decode(request.olds), marshal.decode(request.news)
         old_inputs = marshal.decode(request.old_inputs) if request.HasField("old_inputs") else None
         d = res.diff(olds, news, old_inputs=old_inputs, ignore_changes=frozenset(request.ignoreChanges))
+        validate_change = getattr(res, "validate_change", None)
+        if d.changes and not d.replaces and validate_change is not None:
+            problems = await validate_change(self._context(request.urn), olds, news)
+            if problems:
+                from ocean.resources.base import ResourceError
+
+                raise ResourceError("; ".join(problems))
         if d.replaces:
             reasons = "; ".join(f"`{k}` changed: {d.reasons[k]}" for k in d.replaces)
             await self._log(request.urn, f"will be replaced because {reasons}", ephemeral=False)

@@ -16,6 +16,7 @@ import asyncio
 import dataclasses
 import hashlib
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ClassVar, Literal
 
@@ -162,6 +163,16 @@ class Context:
     cancel: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     report: Reporter = _no_report
     preview: bool = False
+    # Injected so that waits, grace periods and timeouts are tested in milliseconds.
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+
+    def deadline(self, default_timeout: float) -> float:
+        """When this operation must be done: now + the customTimeouts value, or the default."""
+        return self.clock() + (self.timeout or default_timeout)
+
+    def remaining(self, deadline: float) -> float:
+        return max(0.0, deadline - self.clock())
 
     @property
     def name(self) -> str:
@@ -186,7 +197,7 @@ class DiffResult:
 
 
 def _present(v: Any) -> bool:
-    return v is not None and v != [] and v != {}
+    return v is not None and v != [] and v != {} and v != ""
 
 
 def _normalised(model: type[Model], field: str, value: Any) -> Any:
@@ -220,13 +231,13 @@ def diff_inputs(
         new = news.get(key, None if default is PydanticUndefined else default)
         if new is None and any(isinstance(p, ServerDefault) for p in policies):
             continue
-        if key in olds:
-            old = olds.get(key)
-        elif old_inputs is not None and key in old_inputs:
-            old = old_inputs.get(key)
+        if olds.get(key) is not None:
+            old = olds[key]
+        elif old_inputs is not None and old_inputs.get(key) is not None:
+            old = old_inputs[key]
         else:
             old = None if default is PydanticUndefined else default
-            if any(isinstance(p, Unreadable) for p in policies) and key not in (old_inputs or {}):
+            if any(isinstance(p, Unreadable) for p in policies):
                 # Imported: DigitalOcean never told us this value, so the program's value is taken as
                 # what the droplet was made with — recorded by the next update, never a replacement.
                 if _present(new):
@@ -236,7 +247,7 @@ def diff_inputs(
         if not is_unknown(new) and _normalised(args, field, old) == _normalised(args, field, new):
             continue
         if not is_unknown(new) and not _present(old) and not _present(new):
-            continue  # None, [] and {} all mean "not set"
+            continue  # None, "", [] and {} all mean "not set"
         result.changes = True
         replace_reason = None
         for p in policies:

@@ -3,13 +3,17 @@
 Everything the provider does with a droplet is in this file: its inputs and outputs, which changes
 replace it, and create/read/update/delete against the DigitalOcean API (an object with the
 `ocean.api.DigitalOceanClient` surface; tests pass a fake).
+
+Updates are DigitalOcean actions, each polled to completion, in a safe order: rename, tags, resize
+(graceful shutdown, falling back to power_off after the grace period; power back on only if the droplet
+was running), backups and their policy, IPv6, then the declared power state.
 """
 
 from __future__ import annotations
 
-import time
+import re
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -17,10 +21,12 @@ from ocean.resources.base import (
     CheckFailure,
     ComputedFrom,
     Context,
+    DiffResult,
     Model,
     Normalize,
     PartialFailure,
     ReplaceOnChange,
+    ReplaceWhen,
     Resource,
     ResourceError,
     Secret,
@@ -29,9 +35,8 @@ from ocean.resources.base import (
     UseStateForUnknown,
     auto_name,
     diff_inputs,
-    validate,
-    DiffResult,
     unknown_outputs,
+    validate,
 )
 from ocean.resources.unknown import UNKNOWN, is_unknown
 
@@ -41,7 +46,8 @@ TOKEN = "ocean:index:Droplet"
 DEFAULT_CREATE_TIMEOUT = 20 * 60
 DEFAULT_UPDATE_TIMEOUT = 30 * 60
 DEFAULT_DELETE_TIMEOUT = 10 * 60
-# What DigitalOcean usually takes, so waiters poll densely around then.
+DEFAULT_SHUTDOWN_GRACE = 60
+# What DigitalOcean usually takes for a create, so the waiter polls densely around then.
 EXPECTED_CREATE_S = 30.0
 
 
@@ -52,6 +58,27 @@ def _tags_key(tags: Any) -> Any:
 
 def _image_key(image: Any) -> Any:
     return str(image) if image is not None else None
+
+
+def _ipv6_turned_off(old: Any, new: Any) -> bool:
+    return bool(old) and not new
+
+
+class DropletBackupPolicy(Model):
+    """When DigitalOcean takes the droplet's backups."""
+
+    plan: Annotated[
+        Literal["daily", "weekly"],
+        Field(description="How often backups are taken."),
+    ]
+    weekday: Annotated[
+        Literal["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] | None,
+        Field(default=None, description="For weekly backups, the day they are taken."),
+    ]
+    hour: Annotated[
+        Literal[0, 4, 8, 12, 16, 20] | None,
+        Field(default=None, description="The hour (UTC) at which the 4-hour backup window starts."),
+    ]
 
 
 class DropletArgs(Model):
@@ -74,7 +101,13 @@ class DropletArgs(Model):
     ]
     size: Annotated[
         str,
-        Field(description="The slug of the droplet's size, e.g. `s-1vcpu-1gb`."),
+        Field(
+            description=(
+                "The slug of the droplet's size, e.g. `s-1vcpu-1gb`. Changing it resizes the droplet in "
+                "place: it is shut down (gracefully, then forcibly after `shutdownGracePeriod`), resized, "
+                "and powered back on if it was running."
+            )
+        ),
     ]
     image: Annotated[
         str,
@@ -124,13 +157,51 @@ class DropletArgs(Model):
         ReplaceOnChange("a droplet cannot move to another VPC"),
         ServerDefault(),
     ]
-    ipv6: Annotated[bool, Field(default=False, description="Whether to enable public IPv6 networking.")]
+    ipv6: Annotated[
+        bool,
+        Field(
+            default=False,
+            description="Whether public IPv6 is enabled. Turning it on is done in place; turning it off "
+            "replaces the droplet (DigitalOcean cannot disable IPv6).",
+        ),
+        ReplaceWhen(_ipv6_turned_off, "DigitalOcean cannot turn IPv6 off on an existing droplet"),
+    ]
     monitoring: Annotated[
         bool,
         Field(default=False, description="Whether to install the DigitalOcean monitoring agent."),
         ReplaceOnChange("the monitoring agent is installed when a droplet is created"),
     ]
-    backups: Annotated[bool, Field(default=False, description="Whether to enable weekly backups.")]
+    backups: Annotated[bool, Field(default=False, description="Whether to enable backups.")]
+    backup_policy: Annotated[
+        DropletBackupPolicy | None,
+        Field(default=None, description="When backups are taken (with `backups: true`)."),
+    ]
+    running: Annotated[
+        bool,
+        Field(
+            default=True,
+            description="Whether the droplet is powered on. `false` shuts it down (gracefully, then "
+            "forcibly after `shutdownGracePeriod`); `true` powers it on.",
+        ),
+    ]
+    resize_disk: Annotated[
+        bool,
+        Field(
+            default=False,
+            description="When resizing, also grow the disk to the new size's disk. Irreversible: a "
+            "droplet whose disk was grown can never be resized to a size with a smaller disk. With "
+            "`false` (the default) only CPU and memory change, and the resize can be undone.",
+        ),
+    ]
+    shutdown_grace_period: Annotated[
+        int,
+        Field(
+            default=DEFAULT_SHUTDOWN_GRACE,
+            description="Seconds to wait for a graceful shutdown (before a resize or `running: false`) "
+            "before powering the droplet off forcibly.",
+            ge=0,
+        ),
+    ]
 
     @field_validator("image", mode="before")
     @classmethod
@@ -146,24 +217,21 @@ class DropletArgs(Model):
 
 
 _STABLE = UseStateForUnknown()
-_FROM_SIZE = ComputedFrom(("size",))
+_FROM_SIZE = ComputedFrom(("size", "resize_disk"))
 
 
 class DropletState(DropletArgs):
     """The outputs of a Droplet: its inputs, plus what DigitalOcean reports."""
 
-    # Outputs may describe a droplet whose inputs are incomplete (an import): relax the requirements.
     region: Annotated[str, Field(description="The slug of the droplet's region.")]
     size: Annotated[str, Field(description="The slug of the droplet's size.")]
     image: Annotated[str, Field(description="The image the droplet was created from (slug or id).")]
-    vpc_uuid: Annotated[
-        str | None, Field(default=None, description="The VPC the droplet is in."), _STABLE
-    ]
+    vpc_uuid: Annotated[str | None, Field(default=None, description="The VPC the droplet is in."), _STABLE]
     droplet_id: Annotated[int, Field(description="DigitalOcean's numeric id of the droplet."), _STABLE]
     droplet_urn: Annotated[
         str, Field(description="The droplet's uniform resource name, `do:droplet:<id>`."), _STABLE
     ]
-    status: Annotated[str, Field(description="`new`, `active`, `off` or `archive`.")]
+    status: Annotated[str, Field(description="`new`, `active`, `off` or `archive`."), ComputedFrom(("running",))]
     locked: Annotated[bool, Field(description="Whether an action is in progress on the droplet.")]
     memory: Annotated[int, Field(description="Memory in megabytes."), _FROM_SIZE]
     vcpus: Annotated[int, Field(description="Number of virtual CPUs."), _FROM_SIZE]
@@ -175,14 +243,21 @@ class DropletState(DropletArgs):
         str | None, Field(default=None, description="Private IPv4 address in the VPC."), _STABLE
     ]
     ipv6_address: Annotated[
-        str | None, Field(default=None, description="Public IPv6 address, when IPv6 is enabled.")
+        str | None,
+        Field(default=None, description="Public IPv6 address, when IPv6 is enabled."),
+        ComputedFrom(("ipv6",)),
     ]
     created_at: Annotated[str, Field(description="When the droplet was created (RFC 3339)."), _STABLE]
 
     model_config = {"extra": "ignore"}
 
 
-def _resource_label(urn: str) -> str:
+_INPUT_KEYS = tuple(DropletArgs.wire_name(f) for f in DropletArgs.model_fields)
+# Inputs that only steer how the provider works; DigitalOcean never reports them.
+_PROVIDER_ONLY = ("resizeDisk", "shutdownGracePeriod", "backupPolicy")
+
+
+def _label(urn: str) -> str:
     name = urn.rsplit("::", 1)[-1] if urn else "?"
     return f"Droplet '{name}'"
 
@@ -202,7 +277,7 @@ class Droplet(Resource):
     def check(
         urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], random_seed: bytes
     ) -> tuple[dict[str, Any], list[CheckFailure]]:
-        label = _resource_label(urn)
+        label = _label(urn)
         inputs = dict(news)
         if inputs.get("name") in (None, ""):
             # Keep an earlier auto-name: a droplet is not renamed on every run.
@@ -220,6 +295,15 @@ class Droplet(Resource):
                     "(at most 255 characters, each label at most 63).",
                 )
             )
+        policy = checked.get("backupPolicy")
+        if isinstance(policy, dict) and policy.get("plan") == "weekly" and policy.get("weekday") is None:
+            failures.append(
+                CheckFailure("backupPolicy", f"{label}: a weekly `backupPolicy` needs a `weekday` (SUN … SAT)")
+            )
+        if isinstance(policy, dict) and checked.get("backups") is False:
+            failures.append(
+                CheckFailure("backupPolicy", f"{label}: `backupPolicy` is set but `backups` is false")
+            )
         return checked, failures
 
     # ------------------------------------------------------------------------------------------- diff
@@ -234,11 +318,34 @@ class Droplet(Resource):
     ) -> DiffResult:
         return diff_inputs(DropletArgs, olds, news, old_inputs=old_inputs, ignore_changes=ignore_changes)
 
+    @staticmethod
+    async def validate_change(ctx: Context, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        """Refuse, at preview, a change DigitalOcean would refuse halfway through `up`."""
+        new_size, old_size = news.get("size"), olds.get("size")
+        if not new_size or is_unknown(new_size) or new_size == old_size or ctx.api is None:
+            return []
+        disk = olds.get("disk")
+        sizes = {s.slug: s for s in await ctx.api.sizes.list()}
+        size = sizes.get(new_size)
+        if size is None:
+            return [f"{_label(ctx.urn)}: `size` {new_size!r} is not a DigitalOcean size slug"]
+        if isinstance(disk, int) and size.disk < disk:
+            return [
+                f"{_label(ctx.urn)}: cannot resize to {new_size}: its {size.disk} GB disk is smaller than "
+                f"the droplet's current {disk} GB disk (DigitalOcean never shrinks a disk; it was grown "
+                "by a resize with `resizeDisk: true`). Choose a size with at least "
+                f"{disk} GB of disk, or replace the droplet."
+            ]
+        return []
+
     # ---------------------------------------------------------------------------------------- preview
 
     @staticmethod
     def preview_create(inputs: Mapping[str, Any]) -> dict[str, Any]:
-        return unknown_outputs(DropletState, inputs)
+        out = unknown_outputs(DropletState, inputs)
+        for key in ("userData", "sshKeys"):
+            out[key] = inputs.get(key) if inputs.get(key) is not None else _EMPTY[key]
+        return out
 
     @staticmethod
     def preview_update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
@@ -250,19 +357,17 @@ class Droplet(Resource):
             for p in info.metadata:
                 if isinstance(p, ComputedFrom) and any(DropletArgs.wire_name(i) in changed for i in p.inputs):
                     out[key] = UNKNOWN
-        if "name" in changed or "tags" in changed:
-            out["status"] = olds.get("status")
         return out
 
     # ----------------------------------------------------------------------------------------- create
 
     @staticmethod
     async def create(ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        from ocean.api import errors, waiters
+        from ocean.api import errors
 
-        label = _resource_label(ctx.urn)
+        label = _label(ctx.urn)
         body = _create_body(inputs)
-        deadline = time.monotonic() + (ctx.timeout or DEFAULT_CREATE_TIMEOUT)
+        deadline = ctx.deadline(DEFAULT_CREATE_TIMEOUT)
         try:
             created = await ctx.api.droplets.create(body)
         except errors.AmbiguousRequestError as e:
@@ -273,35 +378,24 @@ class Droplet(Resource):
                 f"`pulumi import {TOKEN} <name> <id>`, then run `pulumi up` again."
             ) from e
         droplet_id = created.droplet.id
-        rid = str(droplet_id)
+        ops = _Ops(ctx, droplet_id, deadline)
         try:
             for action_id in created.action_ids:
-                await ctx.report(f"waiting for DigitalOcean to create droplet {droplet_id} (action {action_id})")
-                await waiters.wait_for_action(
-                    ctx.api,
-                    action_id,
-                    timeout=max(0.0, deadline - time.monotonic()),
-                    cancel=ctx.cancel,
-                    on_progress=_progress(ctx),
-                    expected_s=EXPECTED_CREATE_S,
-                    what=f"droplet {droplet_id} create",
-                )
+                await ops.wait(action_id, "create", expected_s=EXPECTED_CREATE_S)
+            if inputs.get("running") is False:
+                await ops.power_down(int(inputs.get("shutdownGracePeriod") or DEFAULT_SHUTDOWN_GRACE))
+            if inputs.get("backupPolicy") and inputs.get("backups"):
+                await ops.act("change_backup_policy", backup_policy=_policy_body(inputs["backupPolicy"]))
             droplet = await ctx.api.droplets.get(droplet_id)
         except Exception as e:
             # The droplet exists: record it, whatever went wrong while waiting for it.
-            try:
-                droplet = await ctx.api.droplets.get(droplet_id)
-                state = to_state(droplet, inputs)
-            except Exception:
-                state = {**inputs, "dropletId": droplet_id, "dropletUrn": f"do:droplet:{droplet_id}"}
-            raise PartialFailure(
+            raise await _partial(
+                ctx, droplet_id, inputs,
                 f"{label}: droplet {droplet_id} was created but did not become ready: {_describe(e)}. "
                 "It is recorded in the stack; run `pulumi up` again to converge, or `pulumi destroy`.",
-                resource_id=rid,
-                state=state,
-                inputs=dict(inputs),
+                e,
             ) from e
-        return rid, to_state(droplet, inputs)
+        return str(droplet_id), to_state(droplet, inputs)
 
     # ------------------------------------------------------------------------------------------- read
 
@@ -313,7 +407,7 @@ class Droplet(Resource):
 
         With only an id (an import), the returned inputs are exactly what a program needs to declare
         this droplet with no changes; `user_data` and `ssh_keys`, which DigitalOcean never returns,
-        are left out.
+        are left out, and never cause a replacement later.
         """
         from ocean.api import errors
 
@@ -322,20 +416,18 @@ class Droplet(Resource):
             droplet = await ctx.api.droplets.get(droplet_id)
         except errors.NotFound:
             return None
-        prior = dict(inputs) if inputs else {}
-        for key in ("userData", "sshKeys"):
-            if key not in prior and key in state:
-                prior[key] = state[key]
-        if not prior.get("image") and state.get("image"):
-            prior["image"] = state["image"]
-        outputs = to_state(droplet, prior)
-        new_inputs = {k: outputs.get(k) for k in _INPUT_KEYS if outputs.get(k) is not None}
-        for key in ("userData", "sshKeys"):
-            if prior.get(key) is not None:
-                new_inputs[key] = prior[key]
-        if not inputs:
-            # An import: give the program only what it has to say.
-            for key, default in (("ipv6", False), ("monitoring", False), ("backups", False), ("tags", [])):
+        importing = not inputs and not state
+        # What DigitalOcean cannot tell us comes from what we knew.
+        known = {**dict(state), **dict(inputs)}
+        prior = {k: known[k] for k in ("userData", "sshKeys", "image", *_PROVIDER_ONLY) if k in known}
+        outputs = to_state(droplet, prior, imported=importing)
+        new_inputs = {k: outputs[k] for k in _INPUT_KEYS if outputs.get(k) is not None}
+        if importing:
+            # Give the generated program only what it has to say: defaults left out.
+            for key, default in (
+                ("ipv6", False), ("monitoring", False), ("backups", False), ("tags", []), ("running", True),
+                ("resizeDisk", False), ("shutdownGracePeriod", DEFAULT_SHUTDOWN_GRACE),
+            ):
                 if new_inputs.get(key) == default:
                     new_inputs.pop(key, None)
         return outputs, new_inputs
@@ -346,45 +438,57 @@ class Droplet(Resource):
     async def update(
         ctx: Context, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]
     ) -> dict[str, Any]:
-        from ocean.api import errors, waiters
-
-        label = _resource_label(ctx.urn)
+        label = _label(ctx.urn)
         droplet_id = _parse_id(resource_id, ctx.urn)
-        deadline = time.monotonic() + (ctx.timeout or DEFAULT_UPDATE_TIMEOUT)
-        current = dict(olds)
-
-        async def act(kind: str, **params: Any) -> None:
-            await ctx.report(f"droplet {droplet_id}: requesting {kind}")
-            action = await ctx.api.droplet_actions.post(droplet_id, kind, **params)
-            await waiters.wait_for_action(
-                ctx.api,
-                action.id,
-                timeout=max(0.0, deadline - time.monotonic()),
-                cancel=ctx.cancel,
-                on_progress=_progress(ctx),
-                what=f"droplet {droplet_id} {kind}",
-            )
-
+        ops = _Ops(ctx, droplet_id, ctx.deadline(DEFAULT_UPDATE_TIMEOUT))
+        # What is true so far: recorded if a later step fails, so the next `up` resumes from there.
+        applied: dict[str, Any] = {k: olds.get(k) for k in _INPUT_KEYS}
+        grace = int(news.get("shutdownGracePeriod") or DEFAULT_SHUTDOWN_GRACE)
+        want_running = news.get("running") is not False
         try:
-            if news.get("name") and news.get("name") != olds.get("name"):
-                await act("rename", name=news["name"])
-                current["name"] = news["name"]
-            if _tags_key(news.get("tags") or []) != _tags_key(olds.get("tags") or []):
-                await _sync_tags(ctx.api, droplet_id, olds.get("tags") or [], news.get("tags") or [])
-                current["tags"] = news.get("tags") or []
+            live = await ctx.api.droplets.get(droplet_id)
+            if news.get("name") and news["name"] != live.name:
+                await ops.act("rename", name=news["name"])
+                applied["name"] = news["name"]
+            if _tags_key(news.get("tags") or []) != _tags_key(list(live.tags or [])):
+                await _sync_tags(ctx.api, droplet_id, list(live.tags or []), news.get("tags") or [])
+                applied["tags"] = news.get("tags") or []
+            if news.get("size") and news["size"] != (live.size_slug or olds.get("size")):
+                was_running = live.status == "active"
+                if was_running:
+                    await ops.power_down(grace)
+                await ops.act("resize", size=news["size"], disk=bool(news.get("resizeDisk")))
+                applied["size"] = news["size"]
+                if was_running and want_running:
+                    await ops.act("power_on")
+            features = set(live.features or [])
+            if bool(news.get("backups")) != ("backups" in features):
+                if news.get("backups"):
+                    policy = news.get("backupPolicy")
+                    params = {"backup_policy": _policy_body(policy)} if policy else {}
+                    await ops.act("enable_backups", **params)
+                else:
+                    await ops.act("disable_backups")
+                applied["backups"] = bool(news.get("backups"))
+                applied["backupPolicy"] = news.get("backupPolicy")
+            elif news.get("backups") and news.get("backupPolicy") != olds.get("backupPolicy") and news.get(
+                "backupPolicy"
+            ):
+                await ops.act("change_backup_policy", backup_policy=_policy_body(news["backupPolicy"]))
+                applied["backupPolicy"] = news["backupPolicy"]
+            if news.get("ipv6") and "ipv6" not in features and live.public_ipv6 is None:
+                await ops.act("enable_ipv6")
+                applied["ipv6"] = True
+            await ops.converge_power(want_running, grace)
+            applied["running"] = want_running
             droplet = await ctx.api.droplets.get(droplet_id)
         except Exception as e:
-            try:
-                droplet = await ctx.api.droplets.get(droplet_id)
-                state = to_state(droplet, {**olds, **{k: v for k, v in current.items() if k in _INPUT_KEYS}})
-            except errors.ApiError:
-                state = current
-            raise PartialFailure(
+            raise await _partial(
+                ctx, droplet_id, {**news, **{k: v for k, v in applied.items() if k in ("name", "tags", "size")}},
                 f"{label}: update of droplet {droplet_id} failed: {_describe(e)}. What was applied is "
                 "recorded; run `pulumi up` again to converge.",
-                resource_id=resource_id,
-                state=state,
-                inputs=dict(news),
+                e,
+                inputs=news,
             ) from e
         return to_state(droplet, news)
 
@@ -395,6 +499,7 @@ class Droplet(Resource):
         from ocean.api import errors, waiters
 
         droplet_id = _parse_id(resource_id, ctx.urn)
+        deadline = ctx.deadline(DEFAULT_DELETE_TIMEOUT)
         try:
             await ctx.api.droplets.delete(droplet_id)
         except errors.NotFound:
@@ -403,18 +508,114 @@ class Droplet(Resource):
         await waiters.wait_until_gone(
             lambda: ctx.api.droplets.get(droplet_id),
             what=f"droplet {droplet_id} deletion",
-            timeout=ctx.timeout or DEFAULT_DELETE_TIMEOUT,
+            timeout=ctx.remaining(deadline),
             cancel=ctx.cancel,
             on_progress=_progress(ctx),
+            clock=ctx.clock,
+            sleep=ctx.sleep,
         )
 
 
-_INPUT_KEYS = tuple(DropletArgs.wire_name(f) for f in DropletArgs.model_fields)
+class _Ops:
+    """Droplet actions for one operation: each posted, waited for, reported, within one deadline."""
+
+    def __init__(self, ctx: Context, droplet_id: int, deadline: float) -> None:
+        self.ctx = ctx
+        self.droplet_id = droplet_id
+        self.deadline = deadline
+
+    async def wait(self, action_id: int, kind: str, *, expected_s: float | None = None, timeout: float | None = None) -> Any:
+        from ocean.api import waiters
+
+        remaining = self.ctx.remaining(self.deadline)
+        await self.ctx.report(f"waiting for droplet {self.droplet_id} {kind} (action {action_id})")
+        return await waiters.wait_for_action(
+            self.ctx.api,
+            action_id,
+            timeout=remaining if timeout is None else min(timeout, remaining),
+            cancel=self.ctx.cancel,
+            on_progress=_progress(self.ctx),
+            expected_s=expected_s,
+            what=f"droplet {self.droplet_id} {kind}",
+            clock=self.ctx.clock,
+            sleep=self.ctx.sleep,
+        )
+
+    async def post(self, kind: str, *, unless: Any = None, **params: Any) -> Any:
+        """Request an action. A droplet locked by another action (422 "pending event") is waited on,
+        not failed: the request is repeated until DigitalOcean accepts it or the deadline passes.
+        `unless(droplet)`: checked before each retry; when true the action is no longer needed (None)."""
+        from ocean.api import errors
+
+        delay = 1.0
+        while True:
+            try:
+                return await self.ctx.api.droplet_actions.post(self.droplet_id, kind, **params)
+            except errors.PendingEvent:
+                if unless is not None and unless(await self.ctx.api.droplets.get(self.droplet_id)):
+                    return None
+                if self.ctx.cancel.is_set():
+                    raise errors.WaitCancelled(f"droplet {self.droplet_id} {kind}", 0.0) from None
+                if self.ctx.remaining(self.deadline) < delay:
+                    raise
+                await self.ctx.report(
+                    f"droplet {self.droplet_id} is busy with another action; waiting to request {kind}"
+                )
+                await self.ctx.sleep(delay)
+                delay = min(delay * 1.5, 10.0)
+
+    async def act(self, kind: str, *, unless: Any = None, **params: Any) -> Any:
+        action = await self.post(kind, unless=unless, **params)
+        return None if action is None else await self.wait(action.id, kind)
+
+    async def power_down(self, grace: int) -> None:
+        """Shut down gracefully; after `grace` seconds without success, power off."""
+        from ocean.api import errors
+
+        action = await self.post("shutdown")
+        try:
+            await self.wait(action.id, "shutdown", timeout=float(grace))
+            return
+        except (errors.WaitTimeout, errors.ActionErrored) as e:
+            if isinstance(e, errors.WaitTimeout) and self.ctx.remaining(self.deadline) <= 0:
+                raise
+            await self.ctx.report(
+                f"droplet {self.droplet_id} did not shut down within {grace}s; powering it off"
+            )
+        # The shutdown may still be running (the droplet is locked): power_off waits for the lock, and is
+        # skipped if the droplet went off meanwhile.
+        droplet = await self.ctx.api.droplets.get(self.droplet_id)
+        if droplet.status != "off":
+            await self.act("power_off", unless=lambda d: d.status == "off")
+
+    async def converge_power(self, want_running: bool, grace: int) -> None:
+        droplet = await self.ctx.api.droplets.get(self.droplet_id)
+        if want_running and droplet.status == "off":
+            await self.act("power_on")
+        elif not want_running and droplet.status == "active":
+            await self.power_down(grace)
+
+
+async def _partial(
+    ctx: Context,
+    droplet_id: int,
+    known_inputs: Mapping[str, Any],
+    message: str,
+    cause: BaseException,
+    *,
+    inputs: Mapping[str, Any] | None = None,
+) -> PartialFailure:
+    """The droplet as it is now, for the engine to record despite the failure."""
+    try:
+        state = to_state(await ctx.api.droplets.get(droplet_id), known_inputs)
+    except Exception:
+        state = {**known_inputs, "dropletId": droplet_id, "dropletUrn": f"do:droplet:{droplet_id}"}
+    return PartialFailure(
+        message, resource_id=str(droplet_id), state=state, inputs=dict(inputs if inputs is not None else known_inputs)
+    )
 
 
 def _valid_hostname(name: str) -> bool:
-    import re
-
     if len(name) > 255:
         return False
     return all(re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?", part) for part in name.split("."))
@@ -425,9 +626,13 @@ def _parse_id(resource_id: str, urn: str) -> int:
         return int(resource_id)
     except ValueError:
         raise ResourceError(
-            f"{_resource_label(urn)}: {resource_id!r} is not a droplet id; droplet ids are numbers "
+            f"{_label(urn)}: {resource_id!r} is not a droplet id; droplet ids are numbers "
             "(see `doctl compute droplet list`)."
         ) from None
+
+
+def _policy_body(policy: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in policy.items() if v is not None}
 
 
 def _create_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -465,7 +670,12 @@ async def _sync_tags(api: Any, droplet_id: int, old: list[str], new: list[str]) 
             await api.tags.untag_resources(tag, resource)
 
 
-def to_state(droplet: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
+# An input DigitalOcean never returns, recorded as "known to be empty" after a create, so that it is
+# told apart from "never known" after an import (see Unreadable).
+_EMPTY: dict[str, Any] = {"userData": "", "sshKeys": []}
+
+
+def to_state(droplet: Any, inputs: Mapping[str, Any], *, imported: bool = False) -> dict[str, Any]:
     """The outputs for a droplet as DigitalOcean reports it; inputs DigitalOcean does not echo
     (user data, SSH keys, the image as the user wrote it) come from `inputs`."""
     image_slug = getattr(droplet.image, "slug", None) if droplet.image is not None else None
@@ -479,18 +689,25 @@ def to_state(droplet: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
     wanted_tags = inputs.get("tags")
     if isinstance(wanted_tags, list) and _tags_key(wanted_tags) == _tags_key(tags):
         tags = list(wanted_tags)  # same tags, the program's spelling
+    unreadable = {
+        key: inputs[key] if inputs.get(key) is not None else (None if imported else _EMPTY[key])
+        for key in ("userData", "sshKeys")
+    }
     return {
         "name": droplet.name,
         "region": droplet.region.slug if droplet.region is not None else inputs.get("region"),
         "size": droplet.size_slug or (size.slug if size is not None else inputs.get("size")),
         "image": image,
         "tags": tags,
-        "userData": inputs.get("userData"),
-        "sshKeys": inputs.get("sshKeys"),
+        **unreadable,
         "vpcUuid": droplet.vpc_uuid,
         "ipv6": "ipv6" in features or droplet.public_ipv6 is not None,
         "monitoring": "monitoring" in features,
         "backups": "backups" in features,
+        "backupPolicy": inputs.get("backupPolicy") if "backups" in features else None,
+        "running": droplet.status != "off",
+        "resizeDisk": bool(inputs.get("resizeDisk", False)),
+        "shutdownGracePeriod": int(inputs.get("shutdownGracePeriod") or DEFAULT_SHUTDOWN_GRACE),
         "dropletId": droplet.id,
         "dropletUrn": f"do:droplet:{droplet.id}",
         "status": droplet.status,
@@ -519,6 +736,3 @@ def _progress(ctx: Context) -> Any:
 def _describe(e: BaseException) -> str:
     text = str(e)
     return text if text else type(e).__name__
-
-
-_ = is_unknown  # re-exported for tests

@@ -7,6 +7,8 @@ import typing
 # Export this package's modules as members:
 from .droplet import *
 from .provider import *
+from ._inputs import *
+from . import outputs
 
 # Make subpackages available:
 if typing.TYPE_CHECKING:

@@ -8,6 +8,8 @@ import pulumi
 import pulumi.runtime
 from typing import Any, Mapping, Optional, Sequence, Union, overload
 from . import _utilities
+from . import outputs
+from ._inputs import *
 
 __all__ = ['DropletArgs', 'Droplet']
 
@@ -17,10 +19,14 @@ class DropletArgs:
                  image: pulumi.Input[str],
                  region: pulumi.Input[str],
                  size: pulumi.Input[str],
+                 backup_policy: Optional[pulumi.Input['DropletBackupPolicyArgs']] = None,
                  backups: Optional[pulumi.Input[bool]] = None,
                  ipv6: Optional[pulumi.Input[bool]] = None,
                  monitoring: Optional[pulumi.Input[bool]] = None,
                  name: Optional[pulumi.Input[str]] = None,
+                 resize_disk: Optional[pulumi.Input[bool]] = None,
+                 running: Optional[pulumi.Input[bool]] = None,
+                 shutdown_grace_period: Optional[pulumi.Input[int]] = None,
                  ssh_keys: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
                  tags: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
                  user_data: Optional[pulumi.Input[str]] = None,
@@ -29,11 +35,15 @@ class DropletArgs:
         The set of arguments for constructing a Droplet resource.
         :param pulumi.Input[str] image: The image to create the droplet from: a public image slug (`ubuntu-24-04-x64`) or an image id. A slug is compared as written, so DigitalOcean moving the slug to a newer image does not replace the droplet.
         :param pulumi.Input[str] region: The slug of the region to create the droplet in, e.g. `nyc3`.
-        :param pulumi.Input[str] size: The slug of the droplet's size, e.g. `s-1vcpu-1gb`.
-        :param pulumi.Input[bool] backups: Whether to enable weekly backups.
-        :param pulumi.Input[bool] ipv6: Whether to enable public IPv6 networking.
+        :param pulumi.Input[str] size: The slug of the droplet's size, e.g. `s-1vcpu-1gb`. Changing it resizes the droplet in place: it is shut down (gracefully, then forcibly after `shutdownGracePeriod`), resized, and powered back on if it was running.
+        :param pulumi.Input['DropletBackupPolicyArgs'] backup_policy: When backups are taken (with `backups: true`).
+        :param pulumi.Input[bool] backups: Whether to enable backups.
+        :param pulumi.Input[bool] ipv6: Whether public IPv6 is enabled. Turning it on is done in place; turning it off replaces the droplet (DigitalOcean cannot disable IPv6).
         :param pulumi.Input[bool] monitoring: Whether to install the DigitalOcean monitoring agent.
         :param pulumi.Input[str] name: The droplet's name, which is also its hostname. Defaults to the Pulumi resource name plus a random suffix. Changing it renames the droplet in place.
+        :param pulumi.Input[bool] resize_disk: When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default) only CPU and memory change, and the resize can be undone.
+        :param pulumi.Input[bool] running: Whether the droplet is powered on. `false` shuts it down (gracefully, then forcibly after `shutdownGracePeriod`); `true` powers it on.
+        :param pulumi.Input[int] shutdown_grace_period: Seconds to wait for a graceful shutdown (before a resize or `running: false`) before powering the droplet off forcibly.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] ssh_keys: SSH key ids or fingerprints to install for the root user at creation.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] tags: Tag names to apply. DigitalOcean tag names are case-insensitive: a change of case only is not a change. Tags are created when missing.
         :param pulumi.Input[str] user_data: Cloud-init user data. A secret: never logged or stored in plain text.
@@ -42,6 +52,8 @@ class DropletArgs:
         pulumi.set(__self__, "image", image)
         pulumi.set(__self__, "region", region)
         pulumi.set(__self__, "size", size)
+        if backup_policy is not None:
+            pulumi.set(__self__, "backup_policy", backup_policy)
         if backups is None:
             backups = False
         if backups is not None:
@@ -56,6 +68,18 @@ class DropletArgs:
             pulumi.set(__self__, "monitoring", monitoring)
         if name is not None:
             pulumi.set(__self__, "name", name)
+        if resize_disk is None:
+            resize_disk = False
+        if resize_disk is not None:
+            pulumi.set(__self__, "resize_disk", resize_disk)
+        if running is None:
+            running = True
+        if running is not None:
+            pulumi.set(__self__, "running", running)
+        if shutdown_grace_period is None:
+            shutdown_grace_period = 60
+        if shutdown_grace_period is not None:
+            pulumi.set(__self__, "shutdown_grace_period", shutdown_grace_period)
         if ssh_keys is not None:
             pulumi.set(__self__, "ssh_keys", ssh_keys)
         if tags is not None:
@@ -93,7 +117,7 @@ class DropletArgs:
     @pulumi.getter
     def size(self) -> pulumi.Input[str]:
         """
-        The slug of the droplet's size, e.g. `s-1vcpu-1gb`.
+        The slug of the droplet's size, e.g. `s-1vcpu-1gb`. Changing it resizes the droplet in place: it is shut down (gracefully, then forcibly after `shutdownGracePeriod`), resized, and powered back on if it was running.
         """
         return pulumi.get(self, "size")
 
@@ -102,10 +126,22 @@ class DropletArgs:
         pulumi.set(self, "size", value)
 
     @property
+    @pulumi.getter(name="backupPolicy")
+    def backup_policy(self) -> Optional[pulumi.Input['DropletBackupPolicyArgs']]:
+        """
+        When backups are taken (with `backups: true`).
+        """
+        return pulumi.get(self, "backup_policy")
+
+    @backup_policy.setter
+    def backup_policy(self, value: Optional[pulumi.Input['DropletBackupPolicyArgs']]):
+        pulumi.set(self, "backup_policy", value)
+
+    @property
     @pulumi.getter
     def backups(self) -> Optional[pulumi.Input[bool]]:
         """
-        Whether to enable weekly backups.
+        Whether to enable backups.
         """
         return pulumi.get(self, "backups")
 
@@ -117,7 +153,7 @@ class DropletArgs:
     @pulumi.getter
     def ipv6(self) -> Optional[pulumi.Input[bool]]:
         """
-        Whether to enable public IPv6 networking.
+        Whether public IPv6 is enabled. Turning it on is done in place; turning it off replaces the droplet (DigitalOcean cannot disable IPv6).
         """
         return pulumi.get(self, "ipv6")
 
@@ -148,6 +184,42 @@ class DropletArgs:
     @name.setter
     def name(self, value: Optional[pulumi.Input[str]]):
         pulumi.set(self, "name", value)
+
+    @property
+    @pulumi.getter(name="resizeDisk")
+    def resize_disk(self) -> Optional[pulumi.Input[bool]]:
+        """
+        When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default) only CPU and memory change, and the resize can be undone.
+        """
+        return pulumi.get(self, "resize_disk")
+
+    @resize_disk.setter
+    def resize_disk(self, value: Optional[pulumi.Input[bool]]):
+        pulumi.set(self, "resize_disk", value)
+
+    @property
+    @pulumi.getter
+    def running(self) -> Optional[pulumi.Input[bool]]:
+        """
+        Whether the droplet is powered on. `false` shuts it down (gracefully, then forcibly after `shutdownGracePeriod`); `true` powers it on.
+        """
+        return pulumi.get(self, "running")
+
+    @running.setter
+    def running(self, value: Optional[pulumi.Input[bool]]):
+        pulumi.set(self, "running", value)
+
+    @property
+    @pulumi.getter(name="shutdownGracePeriod")
+    def shutdown_grace_period(self) -> Optional[pulumi.Input[int]]:
+        """
+        Seconds to wait for a graceful shutdown (before a resize or `running: false`) before powering the droplet off forcibly.
+        """
+        return pulumi.get(self, "shutdown_grace_period")
+
+    @shutdown_grace_period.setter
+    def shutdown_grace_period(self, value: Optional[pulumi.Input[int]]):
+        pulumi.set(self, "shutdown_grace_period", value)
 
     @property
     @pulumi.getter(name="sshKeys")
@@ -203,12 +275,16 @@ class Droplet(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 backup_policy: Optional[pulumi.Input[pulumi.InputType['DropletBackupPolicyArgs']]] = None,
                  backups: Optional[pulumi.Input[bool]] = None,
                  image: Optional[pulumi.Input[str]] = None,
                  ipv6: Optional[pulumi.Input[bool]] = None,
                  monitoring: Optional[pulumi.Input[bool]] = None,
                  name: Optional[pulumi.Input[str]] = None,
                  region: Optional[pulumi.Input[str]] = None,
+                 resize_disk: Optional[pulumi.Input[bool]] = None,
+                 running: Optional[pulumi.Input[bool]] = None,
+                 shutdown_grace_period: Optional[pulumi.Input[int]] = None,
                  size: Optional[pulumi.Input[str]] = None,
                  ssh_keys: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
                  tags: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
@@ -220,13 +296,17 @@ class Droplet(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[bool] backups: Whether to enable weekly backups.
+        :param pulumi.Input[pulumi.InputType['DropletBackupPolicyArgs']] backup_policy: When backups are taken (with `backups: true`).
+        :param pulumi.Input[bool] backups: Whether to enable backups.
         :param pulumi.Input[str] image: The image to create the droplet from: a public image slug (`ubuntu-24-04-x64`) or an image id. A slug is compared as written, so DigitalOcean moving the slug to a newer image does not replace the droplet.
-        :param pulumi.Input[bool] ipv6: Whether to enable public IPv6 networking.
+        :param pulumi.Input[bool] ipv6: Whether public IPv6 is enabled. Turning it on is done in place; turning it off replaces the droplet (DigitalOcean cannot disable IPv6).
         :param pulumi.Input[bool] monitoring: Whether to install the DigitalOcean monitoring agent.
         :param pulumi.Input[str] name: The droplet's name, which is also its hostname. Defaults to the Pulumi resource name plus a random suffix. Changing it renames the droplet in place.
         :param pulumi.Input[str] region: The slug of the region to create the droplet in, e.g. `nyc3`.
-        :param pulumi.Input[str] size: The slug of the droplet's size, e.g. `s-1vcpu-1gb`.
+        :param pulumi.Input[bool] resize_disk: When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default) only CPU and memory change, and the resize can be undone.
+        :param pulumi.Input[bool] running: Whether the droplet is powered on. `false` shuts it down (gracefully, then forcibly after `shutdownGracePeriod`); `true` powers it on.
+        :param pulumi.Input[int] shutdown_grace_period: Seconds to wait for a graceful shutdown (before a resize or `running: false`) before powering the droplet off forcibly.
+        :param pulumi.Input[str] size: The slug of the droplet's size, e.g. `s-1vcpu-1gb`. Changing it resizes the droplet in place: it is shut down (gracefully, then forcibly after `shutdownGracePeriod`), resized, and powered back on if it was running.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] ssh_keys: SSH key ids or fingerprints to install for the root user at creation.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] tags: Tag names to apply. DigitalOcean tag names are case-insensitive: a change of case only is not a change. Tags are created when missing.
         :param pulumi.Input[str] user_data: Cloud-init user data. A secret: never logged or stored in plain text.
@@ -256,12 +336,16 @@ class Droplet(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 backup_policy: Optional[pulumi.Input[pulumi.InputType['DropletBackupPolicyArgs']]] = None,
                  backups: Optional[pulumi.Input[bool]] = None,
                  image: Optional[pulumi.Input[str]] = None,
                  ipv6: Optional[pulumi.Input[bool]] = None,
                  monitoring: Optional[pulumi.Input[bool]] = None,
                  name: Optional[pulumi.Input[str]] = None,
                  region: Optional[pulumi.Input[str]] = None,
+                 resize_disk: Optional[pulumi.Input[bool]] = None,
+                 running: Optional[pulumi.Input[bool]] = None,
+                 shutdown_grace_period: Optional[pulumi.Input[int]] = None,
                  size: Optional[pulumi.Input[str]] = None,
                  ssh_keys: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
                  tags: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
@@ -276,6 +360,7 @@ class Droplet(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = DropletArgs.__new__(DropletArgs)
 
+            __props__.__dict__["backup_policy"] = backup_policy
             if backups is None:
                 backups = False
             __props__.__dict__["backups"] = backups
@@ -292,6 +377,15 @@ class Droplet(pulumi.CustomResource):
             if region is None and not opts.urn:
                 raise TypeError("Missing required property 'region'")
             __props__.__dict__["region"] = region
+            if resize_disk is None:
+                resize_disk = False
+            __props__.__dict__["resize_disk"] = resize_disk
+            if running is None:
+                running = True
+            __props__.__dict__["running"] = running
+            if shutdown_grace_period is None:
+                shutdown_grace_period = 60
+            __props__.__dict__["shutdown_grace_period"] = shutdown_grace_period
             if size is None and not opts.urn:
                 raise TypeError("Missing required property 'size'")
             __props__.__dict__["size"] = size
@@ -336,6 +430,7 @@ class Droplet(pulumi.CustomResource):
 
         __props__ = DropletArgs.__new__(DropletArgs)
 
+        __props__.__dict__["backup_policy"] = None
         __props__.__dict__["backups"] = None
         __props__.__dict__["created_at"] = None
         __props__.__dict__["disk"] = None
@@ -353,6 +448,9 @@ class Droplet(pulumi.CustomResource):
         __props__.__dict__["price_hourly"] = None
         __props__.__dict__["price_monthly"] = None
         __props__.__dict__["region"] = None
+        __props__.__dict__["resize_disk"] = None
+        __props__.__dict__["running"] = None
+        __props__.__dict__["shutdown_grace_period"] = None
         __props__.__dict__["size"] = None
         __props__.__dict__["ssh_keys"] = None
         __props__.__dict__["status"] = None
@@ -363,10 +461,18 @@ class Droplet(pulumi.CustomResource):
         return Droplet(resource_name, opts=opts, __props__=__props__)
 
     @property
+    @pulumi.getter(name="backupPolicy")
+    def backup_policy(self) -> pulumi.Output[Optional['outputs.DropletBackupPolicy']]:
+        """
+        When backups are taken (with `backups: true`).
+        """
+        return pulumi.get(self, "backup_policy")
+
+    @property
     @pulumi.getter
     def backups(self) -> pulumi.Output[Optional[bool]]:
         """
-        Whether to enable weekly backups.
+        Whether to enable backups.
         """
         return pulumi.get(self, "backups")
 
@@ -430,7 +536,7 @@ class Droplet(pulumi.CustomResource):
     @pulumi.getter
     def ipv6(self) -> pulumi.Output[Optional[bool]]:
         """
-        Whether to enable public IPv6 networking.
+        Whether public IPv6 is enabled. Turning it on is done in place; turning it off replaces the droplet (DigitalOcean cannot disable IPv6).
         """
         return pulumi.get(self, "ipv6")
 
@@ -497,6 +603,30 @@ class Droplet(pulumi.CustomResource):
         The slug of the droplet's region.
         """
         return pulumi.get(self, "region")
+
+    @property
+    @pulumi.getter(name="resizeDisk")
+    def resize_disk(self) -> pulumi.Output[Optional[bool]]:
+        """
+        When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default) only CPU and memory change, and the resize can be undone.
+        """
+        return pulumi.get(self, "resize_disk")
+
+    @property
+    @pulumi.getter
+    def running(self) -> pulumi.Output[Optional[bool]]:
+        """
+        Whether the droplet is powered on. `false` shuts it down (gracefully, then forcibly after `shutdownGracePeriod`); `true` powers it on.
+        """
+        return pulumi.get(self, "running")
+
+    @property
+    @pulumi.getter(name="shutdownGracePeriod")
+    def shutdown_grace_period(self) -> pulumi.Output[Optional[int]]:
+        """
+        Seconds to wait for a graceful shutdown (before a resize or `running: false`) before powering the droplet off forcibly.
+        """
+        return pulumi.get(self, "shutdown_grace_period")
 
     @property
     @pulumi.getter
