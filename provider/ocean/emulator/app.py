@@ -1,4 +1,25 @@
-"""The emulator's ASGI application: the route table and the ``/_emulator`` control API."""
+"""The emulator's ASGI application: the route table and the ``/_emulator`` control API.
+
+Control API (no token needed):
+
+- ``POST /_emulator/reset``: forget every resource (registries, subscription, garbage collections too),
+  fault, logged request and rate-limit counter;
+- ``GET|POST /_emulator/clock``: ``{"advance_s": 30}``, ``{"mode": "manual"}``, ``{"mode": "scaled",
+  "scale": 20}``;
+- ``GET|POST|DELETE /_emulator/faults``: e.g. ``{"path": "/v2/droplets", "status": 500, "times": 2}``,
+  ``{"action_type": "resize", "outcome": "errored"}``, ``{"garbage_collection": "failed", "times": 1}``;
+- ``GET|DELETE /_emulator/requests`` and ``GET /_emulator/state``;
+- ``POST /_emulator/registry/{name}/push``: what ``docker push`` leaves behind, so storage usage,
+  tier eligibility and garbage-collection savings become non-zero. Body ``{"repository": "web",
+  "tag": "v1", "size_bytes": 12345}`` adds a manifest tagged ``v1`` with one layer blob of 12345 bytes
+  (the repository is created on first push); pushing the same tag again leaves the previous manifest
+  untagged. ``"blobs": [{"digest": "sha256:...", "compressed_size_bytes": n}, ...]`` instead of
+  ``size_bytes`` shares layers between manifests. Refused (409) while a garbage collection runs.
+  Answers 201 ``{"manifest": {...}, "registry": {...}}``. From CI::
+
+      curl -X POST $EMULATOR/_emulator/registry/my-registry/push \\
+           -d '{"repository": "web", "tag": "v1", "size_bytes": 52428800}'
+"""
 
 from __future__ import annotations
 
@@ -22,16 +43,31 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 # (method, path template, handler). Templates are DigitalOcean's own, which the request log counts by.
 V2_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/v2/account", h.get_account),
+    ("GET", "/v2/account/keys", h.list_ssh_keys),
+    ("POST", "/v2/account/keys", h.create_ssh_key),
+    ("GET", "/v2/account/keys/{ssh_key_identifier}", h.get_ssh_key),
+    ("PUT", "/v2/account/keys/{ssh_key_identifier}", h.update_ssh_key),
+    ("DELETE", "/v2/account/keys/{ssh_key_identifier}", h.delete_ssh_key),
     ("GET", "/v2/regions", h.list_regions),
     ("GET", "/v2/sizes", h.list_sizes),
     ("GET", "/v2/images", h.list_images),
     ("GET", "/v2/images/{image_id}", h.get_image),
+    ("PUT", "/v2/images/{image_id}", h.update_image),
+    ("DELETE", "/v2/images/{image_id}", h.delete_image),
     ("POST", "/v2/droplets", h.create_droplets),
     ("GET", "/v2/droplets", h.list_droplets),
     ("DELETE", "/v2/droplets", h.delete_droplets_by_tag),
     ("GET", "/v2/droplets/{droplet_id:int}", h.get_droplet),
     ("DELETE", "/v2/droplets/{droplet_id:int}", h.delete_droplet),
     ("GET", "/v2/droplets/{droplet_id:int}/snapshots", h.droplet_snapshots),
+    ("GET", "/v2/droplets/{droplet_id:int}/backups", h.droplet_backups),
+    ("GET", "/v2/droplets/{droplet_id:int}/backups/policy", h.droplet_backup_policy),
+    ("GET", "/v2/droplets/backups/policies", h.droplet_backup_policies),
+    ("GET", "/v2/droplets/backups/supported_policies", h.supported_backup_policies),
+    ("GET", "/v2/droplets/{droplet_id:int}/kernels", h.droplet_kernels),
+    ("GET", "/v2/droplets/{droplet_id:int}/neighbors", h.droplet_neighbors),
+    ("GET", "/v2/reports/droplet_neighbors_ids", h.droplet_neighbor_ids),
+    ("POST", "/v2/droplets/actions", h.post_droplet_actions_by_tag),
     ("GET", "/v2/droplets/{droplet_id:int}/actions", h.list_droplet_actions),
     ("POST", "/v2/droplets/{droplet_id:int}/actions", h.post_droplet_action),
     ("GET", "/v2/droplets/{droplet_id:int}/actions/{action_id:int}", h.get_droplet_action),
@@ -51,9 +87,10 @@ V2_ROUTES: list[tuple[str, str, Handler]] = [
 
 def _extra_routes() -> list[tuple[str, str, Handler]]:
     routes: list[tuple[str, str, Handler]] = []
-    from ocean.emulator import handlers_network
+    from ocean.emulator import handlers_network, handlers_registry
 
     routes.extend(handlers_network.ROUTES)
+    routes.extend(handlers_registry.ROUTES)
     return routes
 
 
@@ -128,12 +165,17 @@ def _control_routes(backend: Backend) -> list[Route]:
     async def state(request: Request) -> Response:
         return JSONResponse(backend.dump_state())
 
+    async def registry_push(request: Request) -> Response:
+        body = await read_json(request)
+        return JSONResponse(backend.registry_push(request.path_params["name"], body), status_code=201)
+
     return [
         Route("/_emulator/reset", guarded(reset), methods=["POST"]),
         Route("/_emulator/clock", guarded(clock), methods=["GET", "POST"]),
         Route("/_emulator/faults", guarded(faults), methods=["GET", "POST", "DELETE"]),
         Route("/_emulator/requests", guarded(requests), methods=["GET", "DELETE"]),
         Route("/_emulator/state", guarded(state), methods=["GET"]),
+        Route("/_emulator/registry/{name}/push", guarded(registry_push), methods=["POST"]),
     ]
 
 

@@ -8,6 +8,8 @@ before returning, so a response is only sent once its mutation is durable.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import heapq
 import ipaddress
 import re
@@ -24,7 +26,15 @@ from typing import Any
 from ocean.emulator import catalogue
 from ocean.emulator.clock import Clock
 from ocean.emulator.config import EmulatorConfig
-from ocean.emulator.errors import EmulatorError, bad_request, forbidden, not_found, unprocessable
+from ocean.emulator.errors import (
+    EmulatorError,
+    bad_request,
+    conflict,
+    forbidden,
+    not_found,
+    precondition_failed,
+    unprocessable,
+)
 from ocean.emulator.faults import FaultBook, FaultRule, parse_rule
 from ocean.emulator.ratelimit import RateLimiter
 from ocean.emulator.store import MemoryStore, SqliteStore, Store
@@ -37,6 +47,32 @@ TAG_NAME_RE = re.compile(r"^[a-zA-Z0-9_\-:]+$")
 VPC_NAME_RE = re.compile(r"^[a-zA-Z0-9\-.]+$")
 MAX_MULTI_CREATE = 10
 STATE_VERSION = 1
+
+REGISTRY_HOST = "registry.digitalocean.com"
+REGISTRY_NAME_RE = re.compile(r"^[a-z0-9-]{1,63}$")
+REPOSITORY_NAME_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+IMAGE_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+REGISTRY_TIER_SLUGS = tuple(t["slug"] for t in catalogue.REGISTRY_TIERS)
+ELIGIBILITY_REASONS = ("OverRepositoryLimit", "OverStorageLimit")
+#: The legacy ``/v2/registry`` paths once the account has several registries (the spec's own wording).
+LEGACY_REGISTRY_MESSAGE = (
+    "This API is not supported if you have created multiple registries. Please use "
+    "\u2018/v2/registries/{registry_name}\u2019 instead. Refer to "
+    "https://docs.digitalocean.com/reference/api/digitalocean/#tag/Container-Registry for more info."
+)
+GC_TYPES = (
+    "untagged manifests only",
+    "unreferenced blobs only",
+    "untagged manifests and unreferenced blobs",
+)
+#: A garbage collection's stages, in order; each lasts ``config.gc_stage_s``.
+GC_STAGES = (
+    "requested",
+    "waiting for write JWTs to expire",
+    "scanning manifests",
+    "deleting unreferenced blobs",
+)
+GC_ACTIVE_STATUSES = frozenset(GC_STAGES) | {"cancelling"}
 
 DROPLET_ACTION_TYPES = (
     "enable_backups",
@@ -53,6 +89,17 @@ DROPLET_ACTION_TYPES = (
     "rebuild",
     "rename",
     "change_kernel",
+    "enable_ipv6",
+    "snapshot",
+)
+#: The action types ``POST /v2/droplets/actions?tag_name=`` accepts (the spec's mapping for it).
+TAG_ACTION_TYPES = (
+    "enable_backups",
+    "disable_backups",
+    "power_cycle",
+    "shutdown",
+    "power_off",
+    "power_on",
     "enable_ipv6",
     "snapshot",
 )
@@ -144,7 +191,14 @@ class Backend:
         s: Json = {
             "version": STATE_VERSION,
             "clock": now,
-            "seq": {"droplet": 3164444, "action": 2_000_000_000, "image": 170_000_000, "event": 0, "ip": 0},
+            "seq": {
+                "droplet": 3164444,
+                "action": 2_000_000_000,
+                "image": 170_000_000,
+                "event": 0,
+                "ip": 0,
+                "blob": 0,
+            },
             "droplets": {},
             "actions": {},
             "tags": {},
@@ -152,6 +206,7 @@ class Backend:
             "vpcs": {},
             "firewalls": {},
             "peerings": {},
+            "ssh_keys": {},
             "registries": {},
             "subscription": None,
             "gcs": {},
@@ -193,7 +248,8 @@ class Backend:
         self._dirty = True
 
     def _next_id(self, kind: str) -> int:
-        self.s["seq"][kind] += 1
+        # .get: a state file written before a counter existed still loads.
+        self.s["seq"][kind] = self.s["seq"].get(kind, 0) + 1
         return int(self.s["seq"][kind])
 
     def _schedule(self, delay: float, kind: str, ref: str, at: float | None = None) -> float:
@@ -905,6 +961,97 @@ class Backend:
             return {}
         return {}
 
+    def droplet_actions_by_tag(self, tag_name: str, body: Json) -> list[Json]:
+        """``POST /v2/droplets/actions?tag_name=``: one action per droplet carrying the tag. All or nothing:
+        a droplet with a pending event refuses the whole request."""
+        with self._tx():
+            action_type = body.get("type")
+            if action_type not in TAG_ACTION_TYPES:
+                raise unprocessable(
+                    f"{action_type!r} can not be applied by tag; one of: {', '.join(TAG_ACTION_TYPES)}"
+                )
+            key = tag_name.lower()
+            droplets = [
+                d
+                for d in self.s["droplets"].values()
+                if not d["_deleting"] and key in (t.lower() for t in d["tags"])
+            ]
+            for droplet in droplets:
+                if droplet.get("_pending") is not None:
+                    raise unprocessable(f"Droplet {droplet['id']} already has a pending event.")
+            params = [self._validate_action(d, action_type, body) for d in droplets]
+            duration = self.config.action_duration(action_type)
+            actions = [
+                self._start_action(d, action_type, duration, p) for d, p in zip(droplets, params, strict=True)
+            ]
+            self._touch()
+            out = [self._action_out(a) for a in actions]
+            self._settle()
+            return out
+
+    def droplet_backups(self, droplet_id: int) -> list[Json]:
+        with self._tx():
+            droplet = self._droplet(droplet_id)
+            backups = [self.s["images"][str(i)] for i in droplet["backup_ids"] if str(i) in self.s["images"]]
+            return [
+                {
+                    "id": b["id"],
+                    "name": b["name"],
+                    "created_at": b["created_at"],
+                    "regions": list(b["regions"]),
+                    "min_disk_size": b["min_disk_size"],
+                    "size_gigabytes": b["size_gigabytes"],
+                    "type": "backup",
+                }
+                for b in backups
+            ]
+
+    def droplet_kernels(self, droplet_id: int) -> list[Json]:
+        with self._tx():
+            self._droplet(droplet_id)
+            return deepcopy(catalogue.KERNELS)
+
+    def _backup_policy_record(self, d: Json) -> Json:
+        enabled = "backups" in d["features"]
+        record: Json = {"droplet_id": d["id"], "backup_enabled": enabled}
+        if enabled:
+            record["backup_policy"] = deepcopy(d.get("_backup_policy") or DEFAULT_BACKUP_POLICY)
+            if d.get("next_backup_window"):
+                record["next_backup_window"] = deepcopy(d["next_backup_window"])
+        return record
+
+    def droplet_backup_policy(self, droplet_id: int) -> Json:
+        with self._tx():
+            return self._backup_policy_record(self._droplet(droplet_id))
+
+    def droplet_backup_policies(self) -> list[Json]:
+        with self._tx():
+            return [self._backup_policy_record(d) for d in self.s["droplets"].values()]
+
+    def update_image(self, ref: str, body: Json) -> Json:
+        """``PUT /v2/images/{id}``: rename or describe one of the account's own images."""
+        with self._tx():
+            image = self.s["images"].get(str(ref))
+            if image is None:
+                if self._find_image(ref) is not None:
+                    raise forbidden("You can only update your own images.")
+                raise not_found()
+            for key in ("name", "description", "distribution"):
+                if key in body:
+                    if not isinstance(body[key], str):
+                        raise unprocessable(f"{key} must be a string")
+                    image[key] = body[key]
+            self._touch()
+            return self._image_out(image)
+
+    def delete_image(self, ref: str) -> None:
+        with self._tx():
+            if str(ref) not in self.s["images"]:
+                if self._find_image(ref) is not None:
+                    raise forbidden("You can only delete your own images.")
+                raise not_found()
+        self.delete_snapshot(str(ref))
+
     def _check_backup_policy(self, policy: Any) -> None:
         if not isinstance(policy, dict):
             raise unprocessable("backup_policy must be an object")
@@ -1099,6 +1246,19 @@ class Backend:
             self._schedule(self.config.vpc_peering_create_s, "peering_active", peering_id)
             self._settle()
             return dict(peering)
+
+    def create_vpc_peering_from(self, vpc_id: str, body: Json) -> Json:
+        """``POST /v2/vpcs/{vpc_id}/peerings``: peer ``vpc_id`` with ``body["vpc_id"]``."""
+        with self._tx():
+            self._vpc(vpc_id)
+        return self.create_vpc_peering({"name": body.get("name"), "vpc_ids": [vpc_id, body.get("vpc_id")]})
+
+    def rename_vpc_peering_of(self, vpc_id: str, peering_id: str, body: Json) -> Json:
+        """``PATCH /v2/vpcs/{vpc_id}/peerings/{id}``: only a peering of that VPC."""
+        with self._tx():
+            if vpc_id not in self._peering(peering_id)["vpc_ids"]:
+                raise not_found()
+        return self.rename_vpc_peering(peering_id, body)
 
     def _on_peering_active(self, ref: str, due: float) -> None:
         peering = self.s["peerings"].get(ref)
@@ -1343,6 +1503,550 @@ class Backend:
                 fw["inbound_rules"] = [r for r in fw["inbound_rules"] if r not in inbound]
                 fw["outbound_rules"] = [r for r in fw["outbound_rules"] if r not in outbound]
             self._firewall_changed(fw)
+
+    # ------------------------------------------------------------------ SSH keys
+
+    def _ssh_keys(self) -> Json:
+        # setdefault: state files written before SSH keys were emulated still load.
+        keys: Json = self.s.setdefault("ssh_keys", {})
+        return keys
+
+    def _ssh_key(self, ref: str) -> Json:
+        keys = self._ssh_keys()
+        key = keys.get(str(ref))
+        if key is None:
+            key = next((k for k in keys.values() if k["fingerprint"] == ref), None)
+        if key is None:
+            raise not_found()
+        return key  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _ssh_key_name(name: Any) -> str:
+        if not isinstance(name, str) or not name.strip() or len(name) > 255:
+            raise unprocessable("name is required: a human-readable display name")
+        return name
+
+    def create_ssh_key(self, body: Json) -> Json:
+        with self._tx():
+            name = self._ssh_key_name(body.get("name"))
+            public_key = body.get("public_key")
+            parts = public_key.split() if isinstance(public_key, str) else []
+            try:
+                blob = base64.b64decode(parts[1], validate=True) if len(parts) >= 2 else b""
+            except ValueError:
+                blob = b""
+            if not blob or not parts[0].startswith(("ssh-", "ecdsa-", "sk-")):
+                raise unprocessable("Key invalid, key should be of the form `type key [comment]`")
+            digest = hashlib.md5(blob, usedforsecurity=False).hexdigest()
+            fingerprint = ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+            if any(k["fingerprint"] == fingerprint for k in self._ssh_keys().values()):
+                raise unprocessable("SSH Key is already in use on your account")
+            key_id = self._next_id("ssh_key") + 512189
+            key = {"id": key_id, "fingerprint": fingerprint, "public_key": public_key, "name": name}
+            self._ssh_keys()[str(key_id)] = key
+            self._touch()
+            return dict(key)
+
+    def list_ssh_keys(self) -> list[Json]:
+        with self._tx():
+            return [dict(k) for k in self._ssh_keys().values()]
+
+    def get_ssh_key(self, ref: str) -> Json:
+        with self._tx():
+            return dict(self._ssh_key(ref))
+
+    def update_ssh_key(self, ref: str, body: Json) -> Json:
+        with self._tx():
+            key = self._ssh_key(ref)
+            key["name"] = self._ssh_key_name(body.get("name"))
+            self._touch()
+            return dict(key)
+
+    def delete_ssh_key(self, ref: str) -> None:
+        with self._tx():
+            key = self._ssh_key(ref)
+            del self._ssh_keys()[str(key["id"])]
+            self._touch()
+
+    # ------------------------------------------------------------------ container registries
+
+    def _tier(self, slug: str) -> Json:
+        for tier in catalogue.REGISTRY_TIERS:
+            if tier["slug"] == slug:
+                return tier
+        raise unprocessable(f"tier_slug must be one of {', '.join(REGISTRY_TIER_SLUGS)}")
+
+    @staticmethod
+    def _tier_out(tier: Json) -> Json:
+        return {k: v for k, v in tier.items() if k != "max_registries"}
+
+    def _registry(self, name: str) -> Json:
+        registry = self.s["registries"].get(str(name))
+        if registry is None:
+            raise not_found()
+        return registry  # type: ignore[no-any-return]
+
+    def _only_registry(self) -> Json:
+        """The account's one registry, for the legacy ``/v2/registry`` paths that do not name it."""
+        registries = list(self.s["registries"].values())
+        if len(registries) > 1:
+            raise precondition_failed(LEGACY_REGISTRY_MESSAGE)
+        if not registries:
+            raise not_found()
+        return registries[0]  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _storage(registry: Json) -> int:
+        return sum(int(size) for size in registry["_blobs"].values())
+
+    def _usage(self) -> tuple[int, int]:
+        """Account-wide (repositories, stored bytes): what subscription tiers are measured against."""
+        registries = self.s["registries"].values()
+        return sum(len(r["_repos"]) for r in registries), sum(self._storage(r) for r in registries)
+
+    def _ineligibility(self, tier: Json, extra_registries: int = 0) -> list[str]:
+        repositories, storage = self._usage()
+        reasons = []
+        if tier["included_repositories"] and repositories > tier["included_repositories"]:
+            reasons.append("OverRepositoryLimit")
+        if not tier["allow_storage_overage"] and storage > tier["included_storage_bytes"]:
+            reasons.append("OverStorageLimit")
+        if len(self.s["registries"]) + extra_registries > tier["max_registries"]:
+            reasons.append("OverRegistryLimit")
+        return reasons
+
+    def _subscription_out(self) -> Json:
+        sub = self.s["subscription"]
+        if sub is None:
+            raise not_found("You have no container registry subscription: create a registry first.")
+        return {
+            "tier": self._tier_out(self._tier(sub["tier_slug"])),
+            "created_at": iso(sub["created_at"]),
+            "updated_at": iso(sub["updated_at"]),
+        }
+
+    def _set_tier(self, slug: Any, extra_registries: int = 0) -> None:
+        if not isinstance(slug, str):
+            raise unprocessable(f"tier_slug must be one of {', '.join(REGISTRY_TIER_SLUGS)}")
+        tier = self._tier(slug)
+        reasons = self._ineligibility(tier, extra_registries)
+        if reasons:
+            raise precondition_failed(f"registry is not eligible for tier because: [{', '.join(reasons)}]")
+        now = self.clock.now()
+        sub = self.s["subscription"]
+        if sub is None:
+            self.s["subscription"] = {"tier_slug": slug, "created_at": now, "updated_at": now}
+        elif sub["tier_slug"] != slug:
+            sub["tier_slug"] = slug
+            sub["updated_at"] = now
+        self._touch()
+
+    def _registry_out(self, registry: Json, with_subscription: bool = False) -> Json:
+        out: Json = {
+            "name": registry["name"],
+            "created_at": iso(registry["created_at"]),
+            "region": registry["region"],
+            "storage_usage_bytes": self._storage(registry),
+            "storage_usage_bytes_updated_at": iso(registry["_usage_updated_at"]),
+        }
+        if with_subscription and self.s["subscription"] is not None:
+            out["subscription"] = self._subscription_out()
+        return out
+
+    def _check_registry_name(self, name: Any) -> str:
+        if not isinstance(name, str) or not REGISTRY_NAME_RE.match(name):
+            raise unprocessable("name must be 1-63 characters: lowercase letters, numbers and dashes")
+        return name
+
+    def create_registry(self, body: Json, legacy: bool = False) -> Json:
+        """``POST /v2/registries`` (and the legacy ``POST /v2/registry``): sets the subscription tier when
+        ``subscription_tier_slug`` is given, else uses the account's existing subscription."""
+        with self._tx():
+            name = self._check_registry_name(body.get("name"))
+            region = body.get("region", catalogue.REGISTRY_REGIONS[0])
+            if region not in catalogue.REGISTRY_REGIONS:
+                raise unprocessable(f"region must be one of {', '.join(catalogue.REGISTRY_REGIONS)}")
+            if name in self.s["registries"]:
+                raise conflict(f"A registry named {name!r} already exists.")
+            slug = body.get("subscription_tier_slug")
+            if slug is None:
+                if self.s["subscription"] is None:
+                    raise unprocessable("subscription_tier_slug is required: the account has no subscription")
+                slug = self.s["subscription"]["tier_slug"]
+            self._set_tier(slug, extra_registries=1)
+            now = self.clock.now()
+            registry = self.s["registries"][name] = {
+                "name": name,
+                "region": region,
+                "created_at": now,
+                "_usage_updated_at": now,
+                "_repos": {},
+                "_blobs": {},
+            }
+            self._touch()
+            return self._registry_out(registry, with_subscription=legacy)
+
+    def list_registries(self) -> list[Json]:
+        with self._tx():
+            return [self._registry_out(r) for r in self.s["registries"].values()]
+
+    def get_registry(self, name: str | None = None) -> Json:
+        """A registry by name, or (``name=None``) the account's only one, with its subscription."""
+        with self._tx():
+            if name is None:
+                return self._registry_out(self._only_registry(), with_subscription=True)
+            return self._registry_out(self._registry(name))
+
+    def delete_registry(self, name: str | None = None) -> None:
+        with self._tx():
+            registry = self._only_registry() if name is None else self._registry(name)
+            del self.s["registries"][registry["name"]]
+            for gc_id in [g for g, gc in self.s["gcs"].items() if gc["registry_name"] == registry["name"]]:
+                del self.s["gcs"][gc_id]
+            self._touch()
+
+    def validate_registry_name(self, name: Any) -> None:
+        with self._tx():
+            if self._check_registry_name(name) in self.s["registries"]:
+                raise conflict(f"The registry name {name!r} is already in use.")
+
+    def docker_credentials(self, name: str | None, read_write: bool, expiry_s: int | None) -> Json:
+        with self._tx():
+            registry = self._only_registry() if name is None else self._registry(name)
+            scope = "rw" if read_write else "ro"
+            expires = f":{int(self.clock.now()) + expiry_s}" if expiry_s else ""
+            user = f"emulator-{registry['name']}-{scope}{expires}"
+            auth = base64.b64encode(f"{user}:{user}".encode()).decode()
+            return {"auths": {REGISTRY_HOST: {"auth": auth}}}
+
+    def get_subscription(self) -> Json:
+        with self._tx():
+            return self._subscription_out()
+
+    def update_subscription(self, body: Json) -> Json:
+        with self._tx():
+            slug = body.get("tier_slug")
+            self._set_tier(slug)
+            return self._subscription_out()
+
+    def registry_options(self) -> Json:
+        with self._tx():
+            tiers = []
+            for tier in catalogue.REGISTRY_TIERS:
+                reasons = self._ineligibility(tier)
+                tiers.append(
+                    {
+                        **self._tier_out(tier),
+                        "eligible": not reasons,
+                        # The spec's enum knows the two usage reasons only; the registry count still makes
+                        # a tier ineligible (changing to it answers 412 OverRegistryLimit).
+                        "eligibility_reasons": [r for r in reasons if r in ELIGIBILITY_REASONS],
+                    }
+                )
+            return {"available_regions": list(catalogue.REGISTRY_REGIONS), "subscription_tiers": tiers}
+
+    # ---------------------------------------------------- repositories, manifests and tags
+
+    def _repo(self, registry: Json, repository: str) -> Json:
+        repo = registry["_repos"].get(repository)
+        if repo is None:
+            raise not_found()
+        return repo  # type: ignore[no-any-return]
+
+    def _manifest_out(self, registry: Json, repository: str, m: Json) -> Json:
+        return {
+            "registry_name": registry["name"],
+            "repository": repository,
+            "digest": m["digest"],
+            "compressed_size_bytes": m["compressed_size_bytes"],
+            "size_bytes": m["size_bytes"],
+            "updated_at": iso(m["updated_at"]),
+            "tags": list(m["tags"]),
+            "blobs": deepcopy(m["blobs"]),
+        }
+
+    def _tags_of(self, registry: Json, repository: str) -> list[Json]:
+        repo = self._repo(registry, repository)
+        tags = [
+            {
+                "registry_name": registry["name"],
+                "repository": repository,
+                "tag": tag,
+                "manifest_digest": m["digest"],
+                "compressed_size_bytes": m["compressed_size_bytes"],
+                "size_bytes": m["size_bytes"],
+                "updated_at": iso(m["updated_at"]),
+                "_seq": m["_seq"],
+            }
+            for m in repo["manifests"].values()
+            for tag in m["tags"]
+        ]
+        tags.sort(key=lambda t: -t["_seq"])
+        return [_public(t) for t in tags]
+
+    def _manifests_of(self, registry: Json, repository: str) -> list[Json]:
+        repo = self._repo(registry, repository)
+        manifests = sorted(repo["manifests"].values(), key=lambda m: -m["_seq"])
+        return [self._manifest_out(registry, repository, m) for m in manifests]
+
+    def list_repositories(self, name: str, v2: bool = True) -> list[Json]:
+        """``repositoriesV2`` (latest manifest, tag and manifest counts), or the deprecated v1 listing
+        (latest tag, tag count)."""
+        with self._tx():
+            registry = self._registry(name)
+            out = []
+            for repository in sorted(registry["_repos"]):
+                manifests = self._manifests_of(registry, repository)
+                tags = self._tags_of(registry, repository)
+                if v2:
+                    entry: Json = {
+                        "registry_name": registry["name"],
+                        "name": repository,
+                        "tag_count": len(tags),
+                        "manifest_count": len(manifests),
+                    }
+                    if manifests:
+                        entry["latest_manifest"] = manifests[0]
+                else:
+                    entry = {"registry_name": registry["name"], "name": repository, "tag_count": len(tags)}
+                    if tags:
+                        entry["latest_tag"] = tags[0]
+                out.append(entry)
+            return out
+
+    def list_repository_tags(self, name: str, repository: str) -> list[Json]:
+        with self._tx():
+            return self._tags_of(self._registry(name), repository)
+
+    def list_repository_manifests(self, name: str, repository: str) -> list[Json]:
+        with self._tx():
+            return self._manifests_of(self._registry(name), repository)
+
+    def _active_gc(self, registry_name: str) -> Json | None:
+        for gc in self.s["gcs"].values():
+            if gc["registry_name"] == registry_name and gc["status"] in GC_ACTIVE_STATUSES:
+                return gc  # type: ignore[no-any-return]
+        return None
+
+    def _writable(self, registry: Json) -> None:
+        if self._active_gc(registry["name"]) is not None:
+            raise conflict(
+                f"The registry {registry['name']} is read-only while a garbage collection runs; "
+                "try again when it has finished."
+            )
+
+    def _changed(self, registry: Json) -> None:
+        registry["_usage_updated_at"] = self.clock.now()
+        self._touch()
+
+    def delete_repository_tag(self, name: str, repository: str, tag: str) -> None:
+        """Untag: the manifest stays (untagged) and keeps its blobs until a garbage collection that
+        includes untagged manifests."""
+        with self._tx():
+            registry = self._registry(name)
+            repo = self._repo(registry, repository)
+            manifest = next((m for m in repo["manifests"].values() if tag in m["tags"]), None)
+            if manifest is None:
+                raise not_found()
+            self._writable(registry)
+            manifest["tags"].remove(tag)
+            self._changed(registry)
+
+    def delete_repository_manifest(self, name: str, repository: str, digest: str) -> None:
+        """Delete a manifest and its tags; its blobs stay stored, unreferenced, until garbage collection."""
+        with self._tx():
+            registry = self._registry(name)
+            repo = self._repo(registry, repository)
+            if digest not in repo["manifests"]:
+                raise not_found()
+            self._writable(registry)
+            del repo["manifests"][digest]
+            if not repo["manifests"]:
+                del registry["_repos"][repository]
+            self._changed(registry)
+
+    def delete_repository(self, name: str, repository: str) -> None:
+        with self._tx():
+            registry = self._registry(name)
+            self._repo(registry, repository)
+            self._writable(registry)
+            del registry["_repos"][repository]
+            self._changed(registry)
+
+    def _digest(self, *parts: Any) -> str:
+        seed = "/".join(str(p) for p in parts) + f"#{self._next_id('blob')}"
+        return "sha256:" + hashlib.sha256(seed.encode()).hexdigest()
+
+    def registry_push(self, name: str, body: Json) -> Json:
+        """Control API: what ``docker push`` would leave behind. A new manifest tagged ``tag`` in
+        ``repository`` (created on first push), with one layer blob of ``size_bytes`` (or the given
+        ``blobs``, reusing digests to share layers). Pushing a tag again leaves the old manifest untagged."""
+        with self._tx():
+            registry = self._registry(name)
+            repository, tag = body.get("repository"), body.get("tag")
+            if not isinstance(repository, str) or not REPOSITORY_NAME_RE.match(repository):
+                raise bad_request("repository must be a lowercase repository name, e.g. web or team/web")
+            if not isinstance(tag, str) or not IMAGE_TAG_RE.match(tag):
+                raise bad_request("tag must be a Docker tag: letters, digits, _, . and -, up to 128")
+            blobs_in = body.get("blobs")
+            if blobs_in is None:
+                size = body.get("size_bytes")
+                if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+                    raise bad_request("size_bytes must be a positive integer")
+                blobs_in = [
+                    {"digest": self._digest(name, repository, tag, "layer"), "compressed_size_bytes": size}
+                ]
+            if not isinstance(blobs_in, list) or not blobs_in:
+                raise bad_request("blobs must be a non-empty list of {digest, compressed_size_bytes}")
+            blobs: list[Json] = []
+            for blob in blobs_in:
+                size = blob.get("compressed_size_bytes") if isinstance(blob, dict) else None
+                if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+                    raise bad_request("each blob needs a positive integer compressed_size_bytes")
+                digest = blob.get("digest") or self._digest(name, repository, tag, "blob")
+                blobs.append({"digest": str(digest), "compressed_size_bytes": size})
+            self._writable(registry)
+            repo = registry["_repos"].setdefault(repository, {"manifests": {}})
+            for other in repo["manifests"].values():
+                if tag in other["tags"]:
+                    other["tags"].remove(tag)
+            total = sum(int(b["compressed_size_bytes"]) for b in blobs)
+            size_bytes = body.get("size_bytes", total)
+            seq = self._next_id("blob")
+            manifest = {
+                "digest": self._digest(name, repository, tag, "manifest"),
+                "compressed_size_bytes": total,
+                "size_bytes": size_bytes if isinstance(size_bytes, int) else total,
+                "updated_at": self.clock.now(),
+                "tags": [tag],
+                "blobs": blobs,
+                "_seq": seq,
+            }
+            repo["manifests"][manifest["digest"]] = manifest
+            for blob in blobs:
+                registry["_blobs"][blob["digest"]] = blob["compressed_size_bytes"]
+            self._changed(registry)
+            return {
+                "manifest": self._manifest_out(registry, repository, manifest),
+                "registry": self._registry_out(registry),
+            }
+
+    # ---------------------------------------------------- garbage collection
+
+    def _gc_out(self, gc: Json) -> Json:
+        out = _public(gc)
+        out["created_at"] = iso(gc["created_at"])
+        out["updated_at"] = iso(gc["updated_at"])
+        return out
+
+    def start_garbage_collection(self, name: str, gc_type: Any = None) -> Json:
+        """Start a collection: ``requested`` → ``waiting for write JWTs to expire`` → ``scanning
+        manifests`` → ``deleting unreferenced blobs`` → ``succeeded`` (or ``failed`` under a fault), one
+        stage per ``gc_stage_s``. The registry is read-only until it ends."""
+        with self._tx():
+            registry = self._registry(name)
+            if gc_type is None:
+                gc_type = "unreferenced blobs only"
+            if gc_type not in GC_TYPES:
+                raise unprocessable(f"type must be one of: {', '.join(GC_TYPES)}")
+            if self._active_gc(registry["name"]) is not None:
+                raise conflict("A garbage collection is already running for this registry.")
+            now = self.clock.now()
+            gc_id = str(uuid.uuid4())
+            gc = self.s["gcs"][gc_id] = {
+                "uuid": gc_id,
+                "registry_name": registry["name"],
+                "status": GC_STAGES[0],
+                "created_at": now,
+                "updated_at": now,
+                "blobs_deleted": 0,
+                "freed_bytes": 0,
+                "type": gc_type,
+                "_outcome": self.faults.take_gc_outcome() or "succeeded",
+                "_seq": self._next_id("event"),
+            }
+            self._schedule(self.config.gc_stage_s, "gc_stage", gc_id)
+            self._settle()
+            return self._gc_out(gc)
+
+    def _on_gc_stage(self, ref: str, due: float) -> None:
+        gc = self.s["gcs"].get(ref)
+        if gc is None or gc["status"] not in GC_STAGES:
+            return  # cancelled (or its registry deleted) meanwhile
+        stage = GC_STAGES.index(gc["status"])
+        gc["updated_at"] = due
+        if stage + 1 < len(GC_STAGES):
+            gc["status"] = GC_STAGES[stage + 1]
+            self._schedule(self.config.gc_stage_s, "gc_stage", ref, at=due)
+            return
+        if gc["_outcome"] == "failed":
+            gc["status"] = "failed"
+            return
+        registry = self.s["registries"].get(gc["registry_name"])
+        if registry is not None:
+            gc["blobs_deleted"], gc["freed_bytes"] = self._collect(registry, gc["type"], due)
+        gc["status"] = "succeeded"
+
+    def _collect(self, registry: Json, gc_type: str, at: float) -> tuple[int, int]:
+        if "untagged manifests" in gc_type:
+            for repository, repo in list(registry["_repos"].items()):
+                repo["manifests"] = {d: m for d, m in repo["manifests"].items() if m["tags"]}
+                if not repo["manifests"]:
+                    del registry["_repos"][repository]
+        if "unreferenced blobs" not in gc_type:
+            return 0, 0
+        referenced = {
+            b["digest"]
+            for repo in registry["_repos"].values()
+            for m in repo["manifests"].values()
+            for b in m["blobs"]
+        }
+        unreferenced = {d: s for d, s in registry["_blobs"].items() if d not in referenced}
+        for digest in unreferenced:
+            del registry["_blobs"][digest]
+        registry["_usage_updated_at"] = at
+        return len(unreferenced), sum(unreferenced.values())
+
+    def _on_gc_cancelled(self, ref: str, due: float) -> None:
+        gc = self.s["gcs"].get(ref)
+        if gc is not None and gc["status"] == "cancelling":
+            gc["status"] = "cancelled"
+            gc["updated_at"] = due
+
+    def get_active_garbage_collection(self, name: str) -> Json:
+        with self._tx():
+            gc = self._active_gc(self._registry(name)["name"])
+            if gc is None:
+                raise not_found("There is no active garbage collection for this registry.")
+            return self._gc_out(gc)
+
+    def list_garbage_collections(self, name: str) -> list[Json]:
+        with self._tx():
+            registry = self._registry(name)
+            gcs = [g for g in self.s["gcs"].values() if g["registry_name"] == registry["name"]]
+            return [self._gc_out(g) for g in sorted(gcs, key=lambda g: -g["_seq"])]
+
+    def update_garbage_collection(self, name: str, gc_id: str, body: Json) -> Json:
+        """``{"cancel": true}`` cancels an active collection: ``cancelling``, then ``cancelled`` after
+        ``gc_cancel_s``."""
+        with self._tx():
+            registry = self._registry(name)
+            gc = self.s["gcs"].get(gc_id)
+            if gc is None or gc["registry_name"] != registry["name"]:
+                raise not_found()
+            cancel = body.get("cancel")
+            if cancel is not None and not isinstance(cancel, bool):
+                raise unprocessable("cancel must be a boolean")
+            if cancel and gc["status"] in GC_STAGES:
+                gc["status"] = "cancelling"
+                gc["updated_at"] = self.clock.now()
+                self._schedule(self.config.gc_cancel_s, "gc_cancelled", gc_id)
+            elif cancel and gc["status"] not in GC_ACTIVE_STATUSES:
+                raise conflict(f"The garbage collection has already ended ({gc['status']}).")
+            self._touch()
+            out = self._gc_out(gc)
+            self._settle()
+            return out
 
     # ------------------------------------------------------------------ time helpers for the handlers
 

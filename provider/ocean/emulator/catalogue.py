@@ -193,3 +193,31 @@ REGISTRY_TIERS: list[dict[str, Any]] = [
     },
 ]
 REGISTRY_REGIONS = ["nyc3", "sfo3", "ams3", "sgp1", "fra1", "blr1", "syd1"]
+
+#: Kernels offered to droplets with externally managed kernels (``GET /v2/droplets/{id}/kernels``).
+KERNELS: list[dict[str, Any]] = [
+    {
+        "id": 7515,
+        "name": "DigitalOcean GrubLoader v0.2 (20160714)",
+        "version": "2016.07.13-DigitalOcean_loader_Ubuntu",
+    },
+    {"id": 8612, "name": "Ubuntu 24.04 x64 vmlinuz-6.8.0-31-generic", "version": "6.8.0-31-generic"},
+]
+
+#: ``GET /v2/droplets/backups/supported_policies``.
+SUPPORTED_BACKUP_POLICIES: list[dict[str, Any]] = [
+    {
+        "name": "weekly",
+        "possible_window_starts": [0, 4, 8, 12, 16, 20],
+        "window_length_hours": 4,
+        "retention_period_days": 28,
+        "possible_days": ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"],
+    },
+    {
+        "name": "daily",
+        "possible_window_starts": [0, 4, 8, 12, 16, 20],
+        "window_length_hours": 4,
+        "retention_period_days": 7,
+        "possible_days": [],
+    },
+]

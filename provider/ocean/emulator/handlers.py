@@ -1,4 +1,5 @@
-"""HTTP handlers for the core API: droplets, actions, tags, snapshots, regions, sizes, images, account.
+"""HTTP handlers for the core API: droplets (with backups, kernels, backup policies, bulk actions by tag),
+actions, tags, snapshots, regions, sizes, images, account and SSH keys.
 
 A handler turns a :class:`Call` into backend calls and a ``(status, json)`` reply; validation of the request
 shape lives here, behaviour in the backend.
@@ -6,8 +7,10 @@ shape lives here, behaviour in the backend.
 
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Any
 
+from ocean.emulator import catalogue
 from ocean.emulator.errors import bad_request, not_found, unprocessable
 from ocean.emulator.pipeline import Call, Json, Reply, paginate
 
@@ -33,6 +36,28 @@ def get_account(call: Call) -> Reply:
     return 200, {"account": call.backend.account()}
 
 
+def list_ssh_keys(call: Call) -> Reply:
+    return 200, paginate(call, "ssh_keys", call.backend.list_ssh_keys())
+
+
+def create_ssh_key(call: Call) -> Reply:
+    return 201, {"ssh_key": call.backend.create_ssh_key(call.json())}
+
+
+def get_ssh_key(call: Call) -> Reply:
+    return 200, {"ssh_key": call.backend.get_ssh_key(str(call.params["ssh_key_identifier"]))}
+
+
+def update_ssh_key(call: Call) -> Reply:
+    ref = str(call.params["ssh_key_identifier"])
+    return 200, {"ssh_key": call.backend.update_ssh_key(ref, call.json())}
+
+
+def delete_ssh_key(call: Call) -> Reply:
+    call.backend.delete_ssh_key(str(call.params["ssh_key_identifier"]))
+    return 204, None
+
+
 def list_regions(call: Call) -> Reply:
     return 200, paginate(call, "regions", call.backend.list_regions())
 
@@ -53,6 +78,15 @@ def list_images(call: Call) -> Reply:
 def get_image(call: Call) -> Reply:
     ref: Any = call.params["image_id"]
     return 200, {"image": call.backend.get_image(ref)}
+
+
+def update_image(call: Call) -> Reply:
+    return 200, {"image": call.backend.update_image(str(call.params["image_id"]), call.json())}
+
+
+def delete_image(call: Call) -> Reply:
+    call.backend.delete_image(str(call.params["image_id"]))
+    return 204, None
 
 
 # ---------------------------------------------------------------------- droplets
@@ -97,6 +131,38 @@ def delete_droplets_by_tag(call: Call) -> Reply:
     return 204, None
 
 
+def droplet_backups(call: Call) -> Reply:
+    return 200, paginate(call, "backups", call.backend.droplet_backups(_int_param(call, "droplet_id")))
+
+
+def droplet_kernels(call: Call) -> Reply:
+    return 200, paginate(call, "kernels", call.backend.droplet_kernels(_int_param(call, "droplet_id")))
+
+
+def droplet_backup_policy(call: Call) -> Reply:
+    return 200, {"policy": call.backend.droplet_backup_policy(_int_param(call, "droplet_id"))}
+
+
+def droplet_backup_policies(call: Call) -> Reply:
+    page = paginate(call, "policies", call.backend.droplet_backup_policies())
+    page["policies"] = {str(p["droplet_id"]): p for p in page["policies"]}
+    return 200, page
+
+
+def supported_backup_policies(call: Call) -> Reply:
+    return 200, {"supported_policies": deepcopy(catalogue.SUPPORTED_BACKUP_POLICIES)}
+
+
+def droplet_neighbors(call: Call) -> Reply:
+    call.backend.get_droplet(_int_param(call, "droplet_id"))
+    # The emulator has no physical hosts: no droplet shares one.
+    return 200, {"droplets": []}
+
+
+def droplet_neighbor_ids(call: Call) -> Reply:
+    return 200, {"neighbor_ids": []}
+
+
 def droplet_snapshots(call: Call) -> Reply:
     snapshots = call.backend.droplet_snapshots_as_images(_int_param(call, "droplet_id"))
     return 200, paginate(call, "snapshots", snapshots)
@@ -111,6 +177,16 @@ def post_droplet_action(call: Call) -> Reply:
         raise unprocessable("type is required")
     action = call.backend.droplet_action(_int_param(call, "droplet_id"), body)
     return 201, {"action": action}
+
+
+def post_droplet_actions_by_tag(call: Call) -> Reply:
+    tag_name = call.query.get("tag_name")
+    if not tag_name:
+        raise bad_request("tag_name is required to act on Droplets by tag.")
+    body = call.json()
+    if "type" not in body:
+        raise unprocessable("type is required")
+    return 201, {"actions": call.backend.droplet_actions_by_tag(tag_name, body)}
 
 
 def list_droplet_actions(call: Call) -> Reply:

@@ -40,6 +40,17 @@ def vpc_peerings_of_vpc(call: Call) -> Reply:
     return 200, paginate(call, "peerings", peerings)
 
 
+def create_peering_of_vpc(call: Call) -> Reply:
+    return 202, {"peering": call.backend.create_vpc_peering_from(call.params["vpc_id"], call.json())}
+
+
+def patch_peering_of_vpc(call: Call) -> Reply:
+    peering_id = call.params["vpc_peering_id"]
+    return 200, {
+        "peering": call.backend.rename_vpc_peering_of(call.params["vpc_id"], peering_id, call.json())
+    }
+
+
 def create_vpc_peering(call: Call) -> Reply:
     return 202, {"vpc_peering": call.backend.create_vpc_peering(call.json())}
 
@@ -125,6 +136,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("DELETE", "/v2/vpcs/{vpc_id}", delete_vpc),
     ("GET", "/v2/vpcs/{vpc_id}/members", vpc_members),
     ("GET", "/v2/vpcs/{vpc_id}/peerings", vpc_peerings_of_vpc),
+    ("POST", "/v2/vpcs/{vpc_id}/peerings", create_peering_of_vpc),
+    ("PATCH", "/v2/vpcs/{vpc_id}/peerings/{vpc_peering_id}", patch_peering_of_vpc),
     ("POST", "/v2/vpc_peerings", create_vpc_peering),
     ("GET", "/v2/vpc_peerings", list_vpc_peerings),
     ("GET", "/v2/vpc_peerings/{vpc_peering_id}", get_vpc_peering),

@@ -75,6 +75,13 @@ class EmulatorControl:
         result: dict[str, Any] = self._call("GET", "/requests")
         return result
 
+    def push_image(self, registry: str, repository: str, tag: str, size_bytes: int) -> dict[str, Any]:
+        """Seed ``registry`` as ``docker push registry.digitalocean.com/<registry>/<repository>:<tag>``
+        would: a manifest with one layer blob of ``size_bytes``. Returns ``{"manifest", "registry"}``."""
+        body = {"repository": repository, "tag": tag, "size_bytes": size_bytes}
+        result: dict[str, Any] = self._call("POST", f"/registry/{registry}/push", body)
+        return result
+
     def state(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/state")
         return result

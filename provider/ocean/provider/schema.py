@@ -141,6 +141,17 @@ def schema() -> dict[str, Any]:
             "properties": outputs,
             "required": required_outputs,
         }
+    funcs: dict[str, Any] = {}
+    from ocean.provider.registry import functions
+
+    for token, fn in sorted(functions().items()):
+        inputs, required_inputs = _properties(fn.Args, object_types)
+        outputs, required_outputs = _properties(fn.Result, object_types)
+        funcs[token] = {
+            "description": fn.description,
+            "inputs": {"properties": inputs, "required": required_inputs},
+            "outputs": {"properties": outputs, "required": required_outputs},
+        }
     return {
         "name": PACKAGE,
         "displayName": "Ocean (DigitalOcean)",
@@ -161,6 +172,7 @@ def schema() -> dict[str, Any]:
         },
         "types": dict(sorted(object_types.items())),
         "resources": res,
+        "functions": funcs,
         "language": {
             "python": {
                 "packageName": "pulumi_ocean",

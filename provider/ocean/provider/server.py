@@ -249,9 +249,24 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
         return empty_pb2.Empty()
 
     async def Invoke(self, request: Any, context: Any) -> Any:
-        return provider_pb2.InvokeResponse(
-            failures=[provider_pb2.CheckFailure(property="", reason=f"unknown function {request.tok!r}")]
-        )
+        from ocean.provider.registry import lookup_function
+
+        try:
+            fn = lookup_function(request.tok)
+        except KeyError as e:
+            return provider_pb2.InvokeResponse(failures=[provider_pb2.CheckFailure(property="", reason=str(e))])
+        args, failures = fn.check(marshal.decode(request.args))
+        if failures:
+            return provider_pb2.InvokeResponse(
+                failures=[provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in failures]
+            )
+        try:
+            result = await fn.run(self._context(request.tok), args)
+        except _Abort as e:
+            await context.abort(e.code, str(e))
+        except Exception as e:  # noqa: BLE001 - reported to the program as the invoke's error
+            await context.abort(grpc.StatusCode.UNKNOWN, f"{request.tok.split(':')[-1]}: {_describe(e)}")
+        return provider_pb2.InvokeResponse(**{"return": marshal.encode(result)})
 
     # ----------------------------------------------------------------------------------------- engine
 

@@ -174,6 +174,12 @@ class Context:
     def remaining(self, deadline: float) -> float:
         return max(0.0, deadline - self.clock())
 
+    async def progress(self, p: Any) -> None:
+        """A waiter's progress (ocean.api.WaitProgress) as a status line in the Pulumi display."""
+        status = f", last status {p.status}" if getattr(p, "status", None) else ""
+        action = f" (action {p.action_id})" if getattr(p, "action_id", None) else ""
+        await self.report(f"waiting for {p.what}{action}: {p.elapsed_s:.0f}s elapsed{status}")
+
     @property
     def name(self) -> str:
         """The Pulumi resource name (the last URN component)."""

@@ -421,6 +421,10 @@ class Droplet(Resource):
         known = {**dict(state), **dict(inputs)}
         prior = {k: known[k] for k in ("userData", "sshKeys", "image", *_PROVIDER_ONLY) if k in known}
         outputs = to_state(droplet, prior, imported=importing)
+        if inputs:
+            # A refresh: the program's inputs stand; drift shows in the outputs, and the next `up`
+            # plans the way back (an auto-name, in particular, is not replaced by the drifted name).
+            return outputs, dict(inputs)
         new_inputs = {k: outputs[k] for k in _INPUT_KEYS if outputs.get(k) is not None}
         if importing:
             # Give the generated program only what it has to say: defaults left out.
@@ -510,7 +514,7 @@ class Droplet(Resource):
             what=f"droplet {droplet_id} deletion",
             timeout=ctx.remaining(deadline),
             cancel=ctx.cancel,
-            on_progress=_progress(ctx),
+            on_progress=ctx.progress,
             clock=ctx.clock,
             sleep=ctx.sleep,
         )
@@ -534,7 +538,7 @@ class _Ops:
             action_id,
             timeout=remaining if timeout is None else min(timeout, remaining),
             cancel=self.ctx.cancel,
-            on_progress=_progress(self.ctx),
+            on_progress=self.ctx.progress,
             expected_s=expected_s,
             what=f"droplet {self.droplet_id} {kind}",
             clock=self.ctx.clock,
@@ -723,14 +727,6 @@ def to_state(droplet: Any, inputs: Mapping[str, Any], *, imported: bool = False)
         "createdAt": str(droplet.created_at) if droplet.created_at is not None else None,
     }
 
-
-def _progress(ctx: Context) -> Any:
-    async def on_progress(p: Any) -> None:
-        status = f", last status {p.status}" if getattr(p, "status", None) else ""
-        action = f" (action {p.action_id})" if getattr(p, "action_id", None) else ""
-        await ctx.report(f"waiting for {p.what}{action}: {p.elapsed_s:.0f}s elapsed{status}")
-
-    return on_progress
 
 
 def _describe(e: BaseException) -> str:

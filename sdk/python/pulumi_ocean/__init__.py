@@ -6,6 +6,11 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .droplet import *
+from .droplet_snapshot import *
+from .get_droplet import *
+from .get_image import *
+from .get_regions import *
+from .get_sizes import *
 from .provider import *
 from ._inputs import *
 from . import outputs
@@ -25,7 +30,8 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_ocean",
   "classes": {
-   "ocean:index:Droplet": "Droplet"
+   "ocean:index:Droplet": "Droplet",
+   "ocean:index:DropletSnapshot": "DropletSnapshot"
   }
  }
 ]

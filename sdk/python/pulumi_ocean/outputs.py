@@ -11,6 +11,8 @@ from . import _utilities
 
 __all__ = [
     'DropletBackupPolicy',
+    'RegionInfo',
+    'SizeInfo',
 ]
 
 @pulumi.output_type
@@ -57,5 +59,184 @@ class DropletBackupPolicy(dict):
         For weekly backups, the day they are taken. One of `SUN`, `MON`, `TUE`, `WED`, `THU`, `FRI`, `SAT`.
         """
         return pulumi.get(self, "weekday")
+
+
+@pulumi.output_type
+class RegionInfo(dict):
+    """
+    A DigitalOcean region.
+    """
+    def __init__(__self__, *,
+                 available: bool,
+                 features: Sequence[str],
+                 name: str,
+                 sizes: Sequence[str],
+                 slug: str):
+        """
+        A DigitalOcean region.
+        :param bool available: Whether new resources can be created in it.
+        :param Sequence[str] features: Features offered, e.g. `backups`, `ipv6`.
+        :param str name: The region's display name.
+        :param Sequence[str] sizes: Size slugs available in the region.
+        :param str slug: The region's slug, e.g. `nyc3`.
+        """
+        pulumi.set(__self__, "available", available)
+        pulumi.set(__self__, "features", features)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "sizes", sizes)
+        pulumi.set(__self__, "slug", slug)
+
+    @property
+    @pulumi.getter
+    def available(self) -> bool:
+        """
+        Whether new resources can be created in it.
+        """
+        return pulumi.get(self, "available")
+
+    @property
+    @pulumi.getter
+    def features(self) -> Sequence[str]:
+        """
+        Features offered, e.g. `backups`, `ipv6`.
+        """
+        return pulumi.get(self, "features")
+
+    @property
+    @pulumi.getter
+    def name(self) -> str:
+        """
+        The region's display name.
+        """
+        return pulumi.get(self, "name")
+
+    @property
+    @pulumi.getter
+    def sizes(self) -> Sequence[str]:
+        """
+        Size slugs available in the region.
+        """
+        return pulumi.get(self, "sizes")
+
+    @property
+    @pulumi.getter
+    def slug(self) -> str:
+        """
+        The region's slug, e.g. `nyc3`.
+        """
+        return pulumi.get(self, "slug")
+
+
+@pulumi.output_type
+class SizeInfo(dict):
+    """
+    A droplet size.
+    """
+    def __init__(__self__, *,
+                 available: bool,
+                 disk: int,
+                 memory: int,
+                 price_hourly: float,
+                 price_monthly: float,
+                 regions: Sequence[str],
+                 slug: str,
+                 vcpus: int,
+                 description: Optional[str] = None):
+        """
+        A droplet size.
+        :param bool available: Whether droplets of this size can be created.
+        :param int disk: Disk in gigabytes.
+        :param int memory: Memory in megabytes.
+        :param float price_hourly: Hourly price in US dollars.
+        :param float price_monthly: Monthly price in US dollars.
+        :param Sequence[str] regions: Regions the size is offered in.
+        :param str slug: The size slug, e.g. `s-1vcpu-1gb`.
+        :param int vcpus: Virtual CPUs.
+        :param str description: DigitalOcean's description of the size.
+        """
+        pulumi.set(__self__, "available", available)
+        pulumi.set(__self__, "disk", disk)
+        pulumi.set(__self__, "memory", memory)
+        pulumi.set(__self__, "price_hourly", price_hourly)
+        pulumi.set(__self__, "price_monthly", price_monthly)
+        pulumi.set(__self__, "regions", regions)
+        pulumi.set(__self__, "slug", slug)
+        pulumi.set(__self__, "vcpus", vcpus)
+        if description is None:
+            description = ''
+        if description is not None:
+            pulumi.set(__self__, "description", description)
+
+    @property
+    @pulumi.getter
+    def available(self) -> bool:
+        """
+        Whether droplets of this size can be created.
+        """
+        return pulumi.get(self, "available")
+
+    @property
+    @pulumi.getter
+    def disk(self) -> int:
+        """
+        Disk in gigabytes.
+        """
+        return pulumi.get(self, "disk")
+
+    @property
+    @pulumi.getter
+    def memory(self) -> int:
+        """
+        Memory in megabytes.
+        """
+        return pulumi.get(self, "memory")
+
+    @property
+    @pulumi.getter(name="priceHourly")
+    def price_hourly(self) -> float:
+        """
+        Hourly price in US dollars.
+        """
+        return pulumi.get(self, "price_hourly")
+
+    @property
+    @pulumi.getter(name="priceMonthly")
+    def price_monthly(self) -> float:
+        """
+        Monthly price in US dollars.
+        """
+        return pulumi.get(self, "price_monthly")
+
+    @property
+    @pulumi.getter
+    def regions(self) -> Sequence[str]:
+        """
+        Regions the size is offered in.
+        """
+        return pulumi.get(self, "regions")
+
+    @property
+    @pulumi.getter
+    def slug(self) -> str:
+        """
+        The size slug, e.g. `s-1vcpu-1gb`.
+        """
+        return pulumi.get(self, "slug")
+
+    @property
+    @pulumi.getter
+    def vcpus(self) -> int:
+        """
+        Virtual CPUs.
+        """
+        return pulumi.get(self, "vcpus")
+
+    @property
+    @pulumi.getter
+    def description(self) -> Optional[str]:
+        """
+        DigitalOcean's description of the size.
+        """
+        return pulumi.get(self, "description")
 
 

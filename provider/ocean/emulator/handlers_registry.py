@@ -1,0 +1,199 @@
+"""HTTP handlers for container registries: the multi-registry ``/v2/registries`` paths and the legacy
+single-registry ``/v2/registry`` paths, the account's subscription, repositories, tags, manifests and
+garbage collections.
+
+The legacy paths that do not name a registry (``GET``/``DELETE /v2/registry``, ``/v2/registry/docker-
+credentials``) answer ``412 precondition_failed`` once the account has more than one registry, as
+DigitalOcean does; the legacy paths that name one work either way.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from ocean.emulator.errors import unprocessable
+from ocean.emulator.pipeline import Call, Handler, Reply, paginate
+
+
+def _name(call: Call) -> str:
+    return str(call.params["registry_name"])
+
+
+def _repository(call: Call) -> str:
+    # "my%2Frepo" arrives decoded by the server already; unquote covers a double-encoded slash.
+    return unquote(str(call.params["repository_name"]))
+
+
+# ---------------------------------------------------------------------- registries
+
+
+def create_registry(call: Call) -> Reply:
+    return 201, {"registry": call.backend.create_registry(call.json())}
+
+
+def create_legacy_registry(call: Call) -> Reply:
+    body = call.json()
+    if "subscription_tier_slug" not in body:
+        raise unprocessable("subscription_tier_slug is required")
+    return 201, {"registry": call.backend.create_registry(body, legacy=True)}
+
+
+def list_registries(call: Call) -> Reply:
+    return 200, {"registries": call.backend.list_registries()}
+
+
+def get_registry(call: Call) -> Reply:
+    return 200, {"registry": call.backend.get_registry(_name(call))}
+
+
+def get_legacy_registry(call: Call) -> Reply:
+    return 200, {"registry": call.backend.get_registry(None)}
+
+
+def delete_registry(call: Call) -> Reply:
+    call.backend.delete_registry(_name(call))
+    return 204, None
+
+
+def delete_legacy_registry(call: Call) -> Reply:
+    call.backend.delete_registry(None)
+    return 204, None
+
+
+def validate_name(call: Call) -> Reply:
+    call.backend.validate_registry_name(call.json().get("name"))
+    return 204, None
+
+
+def _credentials(call: Call, name: str | None) -> Reply:
+    read_write = call.query.get("read_write", "").lower() in ("true", "1")
+    try:
+        expiry = int(call.query.get("expiry_seconds", 0)) or None
+    except ValueError as exc:
+        raise unprocessable("expiry_seconds must be an integer") from exc
+    return 200, call.backend.docker_credentials(name, read_write, expiry)
+
+
+def docker_credentials(call: Call) -> Reply:
+    return _credentials(call, _name(call))
+
+
+def legacy_docker_credentials(call: Call) -> Reply:
+    return _credentials(call, None)
+
+
+# ---------------------------------------------------------------------- subscription and options
+
+
+def get_subscription(call: Call) -> Reply:
+    return 200, {"subscription": call.backend.get_subscription()}
+
+
+def update_subscription(call: Call) -> Reply:
+    return 200, {"subscription": call.backend.update_subscription(call.json())}
+
+
+def get_options(call: Call) -> Reply:
+    return 200, {"options": call.backend.registry_options()}
+
+
+# ---------------------------------------------------------------------- repositories
+
+
+def list_repositories(call: Call) -> Reply:
+    return 200, paginate(call, "repositories", call.backend.list_repositories(_name(call), v2=False))
+
+
+def list_repositories_v2(call: Call) -> Reply:
+    return 200, paginate(call, "repositories", call.backend.list_repositories(_name(call)))
+
+
+def delete_repository(call: Call) -> Reply:
+    call.backend.delete_repository(_name(call), _repository(call))
+    return 204, None
+
+
+def list_tags(call: Call) -> Reply:
+    return 200, paginate(call, "tags", call.backend.list_repository_tags(_name(call), _repository(call)))
+
+
+def delete_tag(call: Call) -> Reply:
+    tag = str(call.params["repository_tag"])
+    call.backend.delete_repository_tag(_name(call), _repository(call), tag)
+    return 204, None
+
+
+def list_manifests(call: Call) -> Reply:
+    manifests = call.backend.list_repository_manifests(_name(call), _repository(call))
+    return 200, paginate(call, "manifests", manifests)
+
+
+def delete_manifest(call: Call) -> Reply:
+    digest = str(call.params["manifest_digest"])
+    call.backend.delete_repository_manifest(_name(call), _repository(call), digest)
+    return 204, None
+
+
+# ---------------------------------------------------------------------- garbage collection
+
+
+def start_gc(call: Call) -> Reply:
+    gc = call.backend.start_garbage_collection(_name(call), call.json().get("type"))
+    return 201, {"garbage_collection": gc}
+
+
+def get_active_gc(call: Call) -> Reply:
+    return 200, {"garbage_collection": call.backend.get_active_garbage_collection(_name(call))}
+
+
+def list_gcs(call: Call) -> Reply:
+    return 200, paginate(call, "garbage_collections", call.backend.list_garbage_collections(_name(call)))
+
+
+def update_gc(call: Call) -> Reply:
+    gc_id = str(call.params["garbage_collection_uuid"])
+    return 200, {
+        "garbage_collection": call.backend.update_garbage_collection(_name(call), gc_id, call.json())
+    }
+
+
+# Paths under a registry, served under both prefixes (the spec has each under /v2/registries and
+# /v2/registry, except the v1 repository listing, legacy only, and repository delete, multi only).
+_REPO = "{registry_name}/repositories/{repository_name:path}"
+_SHARED: list[tuple[str, str, Handler]] = [
+    ("GET", "{registry_name}/repositoriesV2", list_repositories_v2),
+    ("GET", f"{_REPO}/tags", list_tags),
+    ("DELETE", f"{_REPO}/tags/{{repository_tag}}", delete_tag),
+    ("GET", f"{_REPO}/digests", list_manifests),
+    ("DELETE", f"{_REPO}/digests/{{manifest_digest}}", delete_manifest),
+    ("POST", "{registry_name}/garbage-collection", start_gc),
+    ("GET", "{registry_name}/garbage-collection", get_active_gc),
+    ("GET", "{registry_name}/garbage-collections", list_gcs),
+    ("PUT", "{registry_name}/garbage-collection/{garbage_collection_uuid}", update_gc),
+]
+
+# Literal paths come before /{registry_name} ones: the router takes the first match.
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/v2/registries/subscription", get_subscription),
+    ("POST", "/v2/registries/subscription", update_subscription),
+    ("GET", "/v2/registries/options", get_options),
+    ("POST", "/v2/registries/validate-name", validate_name),
+    ("GET", "/v2/registries", list_registries),
+    ("POST", "/v2/registries", create_registry),
+    ("GET", "/v2/registries/{registry_name}", get_registry),
+    ("DELETE", "/v2/registries/{registry_name}", delete_registry),
+    ("GET", "/v2/registries/{registry_name}/docker-credentials", docker_credentials),
+    *[(m, f"/v2/registries/{p}", h) for m, p, h in _SHARED],
+    # After the tag and digest deletes, which its {repository_name:path} would otherwise swallow.
+    ("DELETE", f"/v2/registries/{_REPO}", delete_repository),
+    ("GET", "/v2/registry/subscription", get_subscription),
+    ("POST", "/v2/registry/subscription", update_subscription),
+    ("GET", "/v2/registry/options", get_options),
+    ("POST", "/v2/registry/validate-name", validate_name),
+    ("GET", "/v2/registry/docker-credentials", legacy_docker_credentials),
+    ("GET", "/v2/registry", get_legacy_registry),
+    ("POST", "/v2/registry", create_legacy_registry),
+    ("DELETE", "/v2/registry", delete_legacy_registry),
+    ("GET", "/v2/registry/{registry_name}/repositories", list_repositories),
+    *[(m, f"/v2/registry/{p}", h) for m, p, h in _SHARED],
+]

@@ -1,0 +1,210 @@
+"""ocean:index:DropletSnapshot — a snapshot of a droplet's disk (DigitalOcean's Snapshots).
+
+Created through the droplet's `snapshot` action, which is waited for; the snapshot's own id (not the
+action's) is the resource id, so `pulumi import ocean:index:DropletSnapshot name <snapshot-id>` works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field
+
+from ocean.resources.base import (
+    CheckFailure,
+    Context,
+    DiffResult,
+    Model,
+    PartialFailure,
+    ReplaceOnChange,
+    Resource,
+    ResourceError,
+    UseStateForUnknown,
+    auto_name,
+    diff_inputs,
+    unknown_outputs,
+    validate,
+)
+
+TOKEN = "ocean:index:DropletSnapshot"
+DEFAULT_CREATE_TIMEOUT = 60 * 60
+DEFAULT_DELETE_TIMEOUT = 5 * 60
+EXPECTED_SNAPSHOT_S = 120.0
+
+
+class DropletSnapshotArgs(Model):
+    """The inputs of a DropletSnapshot."""
+
+    droplet_id: Annotated[
+        int,
+        Field(description="The id of the droplet to snapshot (a Droplet's `dropletId` output)."),
+        ReplaceOnChange("a snapshot is always of the droplet it was taken from"),
+    ]
+    name: Annotated[
+        str | None,
+        Field(default=None, description="The snapshot's name. Defaults to the resource name plus a random suffix."),
+        ReplaceOnChange("a new name takes a new snapshot"),
+    ]
+
+
+_STABLE = UseStateForUnknown()
+
+
+class DropletSnapshotState(DropletSnapshotArgs):
+    """The outputs of a DropletSnapshot."""
+
+    snapshot_id: Annotated[str, Field(description="DigitalOcean's id of the snapshot."), _STABLE]
+    size_gigabytes: Annotated[float, Field(description="The snapshot's billable size in gigabytes."), _STABLE]
+    min_disk_size: Annotated[
+        int, Field(description="The smallest droplet disk, in gigabytes, the snapshot can be restored to."), _STABLE
+    ]
+    regions: Annotated[list[str], Field(description="The regions the snapshot is available in."), _STABLE]
+    created_at: Annotated[str, Field(description="When the snapshot was taken (RFC 3339)."), _STABLE]
+
+    model_config = {"extra": "ignore"}
+
+
+def _label(urn: str) -> str:
+    return f"DropletSnapshot '{urn.rsplit('::', 1)[-1] if urn else '?'}'"
+
+
+class DropletSnapshot(Resource):
+    token: ClassVar[str] = TOKEN
+    Args: ClassVar[type[Model]] = DropletSnapshotArgs
+    State: ClassVar[type[Model]] = DropletSnapshotState
+    description: ClassVar[str] = (
+        "A snapshot of a droplet's disk. Creating one runs the droplet's `snapshot` action and waits for "
+        "it; deleting it deletes the snapshot. Use the snapshot id as a Droplet's `image` to restore it."
+    )
+
+    @staticmethod
+    def check(
+        urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], random_seed: bytes
+    ) -> tuple[dict[str, Any], list[CheckFailure]]:
+        inputs = dict(news)
+        if not inputs.get("name"):
+            inputs["name"] = olds.get("name") or auto_name(urn.rsplit("::", 1)[-1], random_seed)
+        return validate(DropletSnapshotArgs, _label(urn), inputs)
+
+    @staticmethod
+    def diff(
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        *,
+        old_inputs: Mapping[str, Any] | None = None,
+        ignore_changes: frozenset[str] = frozenset(),
+    ) -> DiffResult:
+        return diff_inputs(DropletSnapshotArgs, olds, news, old_inputs=old_inputs, ignore_changes=ignore_changes)
+
+    @staticmethod
+    def preview_create(inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return unknown_outputs(DropletSnapshotState, inputs)
+
+    @staticmethod
+    def preview_update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        return {**olds, **news}
+
+    @staticmethod
+    async def create(ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        from ocean.api import waiters
+
+        droplet_id = int(inputs["dropletId"])
+        name = str(inputs["name"])
+        deadline = ctx.deadline(DEFAULT_CREATE_TIMEOUT)
+        action = await ctx.api.droplet_actions.post(droplet_id, "snapshot", name=name)
+        await ctx.report(f"waiting for the snapshot of droplet {droplet_id} (action {action.id})")
+        try:
+            await waiters.wait_for_action(
+                ctx.api,
+                action.id,
+                timeout=ctx.remaining(deadline),
+                cancel=ctx.cancel,
+                on_progress=ctx.progress,
+                expected_s=EXPECTED_SNAPSHOT_S,
+                what=f"snapshot {name!r} of droplet {droplet_id}",
+                clock=ctx.clock,
+                sleep=ctx.sleep,
+            )
+        except Exception as e:
+            # The snapshot may still appear: record it if it does, so it is not orphaned.
+            found = await _find(ctx, droplet_id, name)
+            if found is None:
+                raise
+            state = await _state(ctx, str(found), inputs)
+            raise PartialFailure(
+                f"{_label(ctx.urn)}: snapshot {found} was created but the action did not complete: {e}",
+                resource_id=str(found), state=state, inputs=dict(inputs),
+            ) from e
+        snapshot_id = await _find(ctx, droplet_id, name)
+        if snapshot_id is None:
+            raise ResourceError(
+                f"{_label(ctx.urn)}: the snapshot action completed but droplet {droplet_id} has no snapshot "
+                f"named {name!r}; check `doctl compute droplet snapshots {droplet_id}`"
+            )
+        return str(snapshot_id), await _state(ctx, str(snapshot_id), inputs)
+
+    @staticmethod
+    async def read(
+        ctx: Context, resource_id: str, state: Mapping[str, Any], inputs: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        from ocean.api import errors
+
+        try:
+            snap = await ctx.api.snapshots.get(resource_id)
+        except errors.NotFound:
+            return None
+        outputs = _to_state(resource_id, snap, {**dict(state), **dict(inputs)})
+        return outputs, dict(inputs) if inputs else {"dropletId": outputs["dropletId"], "name": outputs["name"]}
+
+    @staticmethod
+    async def update(
+        ctx: Context, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return {**olds, **news}  # every input replaces; nothing to do in place
+
+    @staticmethod
+    async def delete(ctx: Context, resource_id: str, state: Mapping[str, Any]) -> None:
+        from ocean.api import errors, waiters
+
+        try:
+            await ctx.api.snapshots.delete(resource_id)
+        except errors.NotFound:
+            return
+        await waiters.wait_until_gone(
+            lambda: ctx.api.snapshots.get(resource_id),
+            what=f"snapshot {resource_id} deletion",
+            timeout=ctx.timeout or DEFAULT_DELETE_TIMEOUT,
+            cancel=ctx.cancel,
+            on_progress=ctx.progress,
+            clock=ctx.clock,
+            sleep=ctx.sleep,
+        )
+
+
+async def _find(ctx: Context, droplet_id: int, name: str) -> int | None:
+    newest: Any = None
+    async for snap in ctx.api.droplets.snapshots(droplet_id):
+        if snap.name == name and (newest is None or str(snap.created_at) > str(newest.created_at)):
+            newest = snap
+    return None if newest is None else int(newest.id)
+
+
+async def _state(ctx: Context, snapshot_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    return _to_state(snapshot_id, await ctx.api.snapshots.get(snapshot_id), inputs)
+
+
+def _to_state(snapshot_id: str, snap: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    droplet_id = inputs.get("dropletId")
+    if snap.resource_id:
+        droplet_id = int(snap.resource_id)
+    return {
+        "dropletId": droplet_id,
+        "name": snap.name,
+        "snapshotId": str(snapshot_id),
+        "sizeGigabytes": float(snap.size_gigabytes or 0.0),
+        "minDiskSize": int(snap.min_disk_size or 0),
+        "regions": list(snap.regions or []),
+        "createdAt": str(snap.created_at) if snap.created_at is not None else None,
+    }
+
