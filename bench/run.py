@@ -53,9 +53,36 @@ def emulator_get_rate() -> dict[str, Any]:
     return {"simple_gets_per_s": rate, "target": "at least 1,000/s"}
 
 
+def api_waits() -> dict[str, Any]:
+    import asyncio
+
+    from bench.api_bench import bench_actions
+
+    result: dict[str, Any] = asyncio.run(bench_actions(20.0, 20))
+    return result
+
+
+def api_burst() -> dict[str, Any]:
+    import asyncio
+
+    from bench.api_bench import bench_burst
+
+    result: dict[str, Any] = asyncio.run(bench_burst(100))
+    return result
+
+
+def droplet_resize() -> dict[str, Any]:
+    from bench.droplet_bench import bench_resize
+
+    return bench_resize(scale=20.0, resizes=3)
+
+
 SECTIONS: dict[str, Callable[[], dict[str, Any]]] = {
     "provider_cold_start": provider_cold_start,
     "emulator_get_rate": emulator_get_rate,
+    "api_waits": api_waits,
+    "api_burst": api_burst,
+    "droplet_resize": droplet_resize,
 }
 
 

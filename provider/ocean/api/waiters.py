@@ -3,7 +3,7 @@
 Polling is adaptive (``PollSchedule``): the first poll comes after 0.5 s; then the interval grows by 1.6x
 towards the window where completion is likely (from 0.75x to 1.35x + 3 s of the kind's expected duration;
 for long operations up to 0.2x expected between polls), polls every second inside that window (every
-expected/60 s for operations longer than a minute), and backs off again (to a 10 s cap) past it. So an
+expected/30 s for operations longer than 30 s), and backs off again (to a 10 s cap) past it. So an
 action is noticed within about a second of completing when it takes about as long as usual, with few
 requests before.
 
@@ -130,7 +130,7 @@ class PollSchedule:
             self._interval = min(max(self.cap, 0.2 * self.expected_s), self._interval * self.growth)
             return max(self.min_delay, min(self._interval, lo - elapsed))
         if elapsed <= hi:
-            return max(self.dense, self.expected_s / 60.0)
+            return max(self.dense, self.expected_s / 30.0)
         self._late = min(self.cap, (self._late or self.dense) * self.growth)
         return self._late
 
