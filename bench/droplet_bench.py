@@ -24,8 +24,16 @@ from ocean.resources.base import Context  # noqa: E402
 from ocean.resources.droplet import Droplet  # noqa: E402
 
 INPUTS: dict[str, Any] = {
-    "name": "bench", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64", "tags": [],
-    "ipv6": False, "monitoring": False, "backups": False, "running": True, "resizeDisk": False,
+    "name": "bench",
+    "region": "nyc3",
+    "size": "s-1vcpu-1gb",
+    "image": "ubuntu-24-04-x64",
+    "tags": [],
+    "ipv6": False,
+    "monitoring": False,
+    "backups": False,
+    "running": True,
+    "resizeDisk": False,
     "shutdownGracePeriod": 60,
 }
 SIZES = ["s-1vcpu-2gb", "s-2vcpu-2gb", "s-2vcpu-4gb"]

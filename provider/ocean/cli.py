@@ -13,7 +13,9 @@ def main(argv: list[str] | None = None) -> int:
     emu = sub.add_parser("emulator", help="the local DigitalOcean API emulator")
     emu.add_argument("emulator_command", choices=["serve"], help="serve: run the emulator until interrupted")
     sub.add_parser("schema", help="print the Pulumi package schema (JSON)")
-    demo = sub.add_parser("demo", help="run the quick start on the embedded emulator (needs `pulumi` on PATH)")
+    demo = sub.add_parser(
+        "demo", help="run the quick start on the embedded emulator (needs `pulumi` on PATH)"
+    )
     demo.add_argument("--keep", action="store_true", help="keep the stack's droplets (skip destroy)")
     demo.add_argument("--time-scale", type=float, default=10.0, help="emulated seconds per real second")
 

@@ -19,7 +19,9 @@ STACK = "demo"
 
 def _repo_root() -> Path:
     for candidate in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        if (candidate / "Pulumi.yaml").exists() and (candidate / "provider" / "pulumi-resource-ocean").exists():
+        if (candidate / "Pulumi.yaml").exists() and (
+            candidate / "provider" / "pulumi-resource-ocean"
+        ).exists():
             return candidate
     raise SystemExit("ocean demo: run it from a checkout of pulumi-ocean (the directory with Pulumi.yaml)")
 

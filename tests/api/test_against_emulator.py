@@ -12,7 +12,13 @@ from ocean.api import DigitalOceanClient, RateGovernor, errors, waiters
 
 pytest.importorskip("ocean.emulator.pytest_plugin", reason="the emulator is not available")
 
-CREATE = {"name": "web-1", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64", "tags": ["web"]}
+CREATE = {
+    "name": "web-1",
+    "region": "nyc3",
+    "size": "s-1vcpu-1gb",
+    "image": "ubuntu-24-04-x64",
+    "tags": ["web"],
+}
 
 
 class EmulatedTime:
@@ -45,8 +51,14 @@ def test_droplet_lifecycle(emulator: Any) -> None:
             created = await c.droplets.create(CREATE)
             assert created.droplet.name == "web-1" and created.action_ids
             progress: list[waiters.WaitProgress] = []
-            action = await waiters.wait_for_action(c, created.action_ids[0], clock=t.clock, sleep=t.sleep,
-                                                   on_progress=progress.append, timeout=600)
+            action = await waiters.wait_for_action(
+                c,
+                created.action_ids[0],
+                clock=t.clock,
+                sleep=t.sleep,
+                on_progress=progress.append,
+                timeout=600,
+            )
             assert action.status == "completed" and progress[-1].status == "completed"
             d = await c.droplets.get(created.droplet.id)
             assert d.status == "active" and d.public_ipv4
@@ -54,8 +66,13 @@ def test_droplet_lifecycle(emulator: Any) -> None:
             ids = [x.id async for x in listed]
             assert d.id in ids and listed.total is not None and listed.total >= 1
             await c.droplets.delete(d.id)
-            await waiters.wait_until_gone(lambda: c.droplets.get(d.id), what="droplet deleted", clock=t.clock,
-                                          sleep=t.sleep, timeout=600)
+            await waiters.wait_until_gone(
+                lambda: c.droplets.get(d.id),
+                what="droplet deleted",
+                clock=t.clock,
+                sleep=t.sleep,
+                timeout=600,
+            )
             with pytest.raises(errors.NotFound) as ei:
                 await c.droplets.get(d.id)
             assert ei.value.status == 404 and ei.value.path == f"/v2/droplets/{d.id}"

@@ -63,7 +63,12 @@ class Stack:
     def run(self, *args: str, check: bool = True, timeout: float = 300) -> Result:
         cmd = [str(self.pulumi), *args, "--non-interactive", "--color", "never"]
         proc = subprocess.run(
-            cmd, cwd=self.workdir, env=self.env, capture_output=True, text=True, timeout=timeout,
+            cmd,
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
         result = Result(list(args), proc.returncode, proc.stdout, proc.stderr)
@@ -94,11 +99,20 @@ class Stack:
     def destroy(self, *extra: str, check: bool = True) -> Result:
         return self.run("destroy", "--yes", "--skip-preview", *extra, check=check)
 
-    def import_(self, type_token: str, name: str, resource_id: str, *extra: str, check: bool = True) -> Result:
+    def import_(
+        self, type_token: str, name: str, resource_id: str, *extra: str, check: bool = True
+    ) -> Result:
         """`pulumi import`; the generated program is written to `import_program.py`."""
         return self.run(
-            "import", type_token, name, resource_id, "--yes", "--out",
-            str(self.workdir / "import_program.py"), *extra, check=check,
+            "import",
+            type_token,
+            name,
+            resource_id,
+            "--yes",
+            "--out",
+            str(self.workdir / "import_program.py"),
+            *extra,
+            check=check,
         )
 
     def outputs(self) -> dict[str, Any]:

@@ -74,7 +74,12 @@ def test_create_resize_power_off_drift_snapshot_destroy(new_stack: Any, emu: Any
     [res] = stack.resources("ocean:index:Droplet")
     name = res["outputs"]["name"]
     with _api(emu) as api:
-        assert api.post(f"/v2/droplets/{droplet_id}/actions", json={"type": "rename", "name": "by-hand"}).status_code == 201
+        assert (
+            api.post(
+                f"/v2/droplets/{droplet_id}/actions", json={"type": "rename", "name": "by-hand"}
+            ).status_code
+            == 201
+        )
     _wait(lambda: _droplet(emu, droplet_id)["name"] == "by-hand")
     stack.refresh()
     [res] = stack.resources("ocean:index:Droplet")
@@ -103,8 +108,16 @@ def test_import_of_an_existing_droplet_round_trips_with_no_changes(new_stack: An
     with _api(emu) as api:
         made = api.post(
             "/v2/droplets",
-            json={"name": "made-elsewhere", "region": "ams3", "size": "s-1vcpu-2gb", "image": "debian-12-x64",
-                  "tags": ["Legacy"], "ipv6": True, "user_data": "#cloud-config", "ssh_keys": [123]},
+            json={
+                "name": "made-elsewhere",
+                "region": "ams3",
+                "size": "s-1vcpu-2gb",
+                "image": "debian-12-x64",
+                "tags": ["Legacy"],
+                "ipv6": True,
+                "user_data": "#cloud-config",
+                "ssh_keys": [123],
+            },
         ).json()["droplet"]
     _wait(lambda: _droplet(emu, made["id"])["status"] == "active")
 
@@ -118,7 +131,10 @@ def test_import_of_an_existing_droplet_round_trips_with_no_changes(new_stack: An
     assert set(preview["changeSummary"]) == {"same"}
 
     # Saying user data and SSH keys in the program never replaces an imported droplet.
-    source = generated.replace('name="made-elsewhere",', 'name="made-elsewhere",\n    user_data="#cloud-config",\n    ssh_keys=["123"],')
+    source = generated.replace(
+        'name="made-elsewhere",',
+        'name="made-elsewhere",\n    user_data="#cloud-config",\n    ssh_keys=["123"],',
+    )
     assert source != generated
     stack.write_program(source)
     preview = stack.preview()
@@ -168,5 +184,3 @@ def _wait(predicate: Any, timeout: float = 20.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
-
-

@@ -23,18 +23,30 @@ pulumi.export("status", d.status)
 """
 
 
-def test_pip_installed_provider_is_found_on_path(tmp_path: Path, pulumi_dir: Path, emulator_factory: Any) -> None:
+def test_pip_installed_provider_is_found_on_path(
+    tmp_path: Path, pulumi_dir: Path, emulator_factory: Any
+) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     # A real (non-editable) install of this checkout, as `pip install pulumi-ocean` would do — from a
     # copy, so the build leaves nothing behind in the checkout.
     source = tmp_path / "source"
     for part in ("provider", "sdk"):
-        shutil.copytree(REPO / part, source / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        shutil.copytree(
+            REPO / part, source / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+        )
     for part in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / part, source / part)
     install = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(source)],
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            str(source),
+        ],
         capture_output=True,
         text=True,
     )

@@ -20,9 +20,8 @@ import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from google.rpc import status_pb2
-from pulumi.runtime.proto import engine_pb2_grpc, plugin_pb2, provider_pb2, provider_pb2_grpc
-
 from ocean.provider import marshal
+from pulumi.runtime.proto import engine_pb2_grpc, plugin_pb2, provider_pb2, provider_pb2_grpc
 
 REPO = Path(__file__).resolve().parents[2]
 URN = "urn:pulumi:dev::proj::ocean:index:Droplet::web"
@@ -79,7 +78,9 @@ def fast_emulator(emulator_factory: Any) -> Any:
 
 def _configure(provider: Any, endpoint: str, token: str = TOKEN) -> None:
     news = marshal.encode({"token": token, "apiEndpoint": endpoint}, secret_fields=["token"])
-    checked = provider.CheckConfig(provider_pb2.CheckRequest(urn="urn:pulumi:dev::proj::pulumi:providers:ocean::default", news=news))
+    checked = provider.CheckConfig(
+        provider_pb2.CheckRequest(urn="urn:pulumi:dev::proj::pulumi:providers:ocean::default", news=news)
+    )
     assert list(checked.failures) == []
     provider.Configure(provider_pb2.ConfigureRequest(args=checked.inputs, acceptSecrets=True))
 
@@ -106,7 +107,9 @@ def test_plugin_info_and_schema(provider: Any) -> None:
 
 def test_check_config_without_a_token_names_both_ways_to_set_it(provider: Any) -> None:
     resp = provider.CheckConfig(
-        provider_pb2.CheckRequest(urn="urn:pulumi:dev::proj::pulumi:providers:ocean::default", news=struct_pb2.Struct())
+        provider_pb2.CheckRequest(
+            urn="urn:pulumi:dev::proj::pulumi:providers:ocean::default", news=struct_pb2.Struct()
+        )
     )
     assert [f.property for f in resp.failures] == ["token"]
     reason = resp.failures[0].reason
@@ -129,7 +132,9 @@ def test_lifecycle_in_engine_order(provider: Any, fast_emulator: Any, engine: tu
 
     # Check: fills the auto-name, keeps secrets secret and unknowns unknown.
     checked = provider.Check(
-        provider_pb2.CheckRequest(urn=URN, news=_inputs(name=None, vpcUuid=marshal.UNKNOWN), randomSeed=b"seed")
+        provider_pb2.CheckRequest(
+            urn=URN, news=_inputs(name=None, vpcUuid=marshal.UNKNOWN), randomSeed=b"seed"
+        )
     )
     assert list(checked.failures) == []
     inputs, secrets = marshal.decode_with_secrets(checked.inputs)
@@ -158,19 +163,25 @@ def test_lifecycle_in_engine_order(provider: Any, fast_emulator: Any, engine: tu
     assert any(eph and "create" in msg for _, msg, eph in log.messages), log.messages
 
     # Read: the same droplet.
-    read = provider.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=created.properties, inputs=checked.inputs))
+    read = provider.Read(
+        provider_pb2.ReadRequest(id=created.id, urn=URN, properties=created.properties, inputs=checked.inputs)
+    )
     assert read.id == created.id
     assert marshal.decode(read.properties)["name"] == "web-1"
 
     # Diff: no change.
     diff = provider.Diff(
-        provider_pb2.DiffRequest(id=created.id, urn=URN, olds=read.properties, news=checked.inputs, old_inputs=checked.inputs)
+        provider_pb2.DiffRequest(
+            id=created.id, urn=URN, olds=read.properties, news=checked.inputs, old_inputs=checked.inputs
+        )
     )
     assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
 
     # Diff + Update: rename and retag in place.
     news = provider.Check(
-        provider_pb2.CheckRequest(urn=URN, olds=checked.inputs, news=_inputs(name="web-renamed", tags=["web", "blue"]))
+        provider_pb2.CheckRequest(
+            urn=URN, olds=checked.inputs, news=_inputs(name="web-renamed", tags=["web", "blue"])
+        )
     ).inputs
     diff = provider.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=read.properties, news=news))
     assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
@@ -185,13 +196,20 @@ def test_lifecycle_in_engine_order(provider: Any, fast_emulator: Any, engine: tu
 
     # Diff: a replacement carries its reason to the user.
     diff = provider.Diff(
-        provider_pb2.DiffRequest(id=created.id, urn=URN, olds=updated.properties, news=_inputs(name="web-renamed", tags=["web", "blue"], image="debian-12-x64"))
+        provider_pb2.DiffRequest(
+            id=created.id,
+            urn=URN,
+            olds=updated.properties,
+            news=_inputs(name="web-renamed", tags=["web", "blue"], image="debian-12-x64"),
+        )
     )
     assert list(diff.replaces) == ["image"]
     assert any("image" in msg and not eph for _, msg, eph in log.messages)
 
     # Delete: waits until DigitalOcean says the droplet is gone; then Read reports it gone.
-    provider.Delete(provider_pb2.DeleteRequest(id=created.id, urn=URN, properties=updated.properties, timeout=60))
+    provider.Delete(
+        provider_pb2.DeleteRequest(id=created.id, urn=URN, properties=updated.properties, timeout=60)
+    )
     gone = provider.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=updated.properties))
     assert gone.id == ""
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from google.protobuf import struct_pb2
 from google.rpc import status_pb2
-from pulumi.runtime.proto import provider_pb2
-
 from ocean.provider import marshal
+from pulumi.runtime.proto import provider_pb2
 
 
 def _struct(d: dict[str, object]) -> struct_pb2.Struct:

@@ -25,7 +25,14 @@ SIZES = {
     "s-2vcpu-4gb": dict(memory=4096, vcpus=2, disk=80, price_monthly=24.0, price_hourly=0.03571),
 }
 
-DURATIONS = {"create": 30.0, "shutdown": 15.0, "power_off": 5.0, "power_on": 10.0, "resize": 60.0, "rename": 3.0}
+DURATIONS = {
+    "create": 30.0,
+    "shutdown": 15.0,
+    "power_off": 5.0,
+    "power_on": 10.0,
+    "resize": 60.0,
+    "rename": 3.0,
+}
 
 
 class FakeClock:
@@ -47,13 +54,24 @@ class FakeClock:
 def _size(slug: str) -> Size:
     s = SIZES[slug]
     return Size.model_validate(
-        {"slug": slug, "memory": s["memory"], "vcpus": s["vcpus"], "disk": s["disk"], "transfer": 1.0,
-         "price_monthly": s["price_monthly"], "price_hourly": s["price_hourly"], "regions": ["nyc3"],
-         "available": True, "description": slug}
+        {
+            "slug": slug,
+            "memory": s["memory"],
+            "vcpus": s["vcpus"],
+            "disk": s["disk"],
+            "transfer": 1.0,
+            "price_monthly": s["price_monthly"],
+            "price_hourly": s["price_hourly"],
+            "regions": ["nyc3"],
+            "available": True,
+            "description": slug,
+        }
     )
 
 
-def _http_error(cls: type[errors.ApiError], status: int, error_id: str, message: str, method: str, path: str) -> Any:
+def _http_error(
+    cls: type[errors.ApiError], status: int, error_id: str, message: str, method: str, path: str
+) -> Any:
     return cls(status=status, error_id=error_id, message=message, request_id="fake", method=method, path=path)
 
 
@@ -124,16 +142,31 @@ class FakeDigitalOcean:
         if self.errored.get(kind, 0) > 0:
             self.errored[kind] -= 1
             outcome = "errored"
-        a = FakeAction(next(self._action_ids), kind, droplet_id, self.clock(), self.durations.get(kind, 5.0), outcome, params)
+        a = FakeAction(
+            next(self._action_ids),
+            kind,
+            droplet_id,
+            self.clock(),
+            self.durations.get(kind, 5.0),
+            outcome,
+            params,
+        )
         self.actions[a.id] = a
         return a
 
     def _action_model(self, a: FakeAction) -> Action:
         done = self.clock() >= a.started + a.duration
         return Action.model_validate(
-            {"id": a.id, "status": a.outcome if done else "in-progress", "type": a.type,
-             "started_at": "2026-11-26T00:00:00Z", "completed_at": None, "resource_id": a.droplet_id,
-             "resource_type": "droplet", "region_slug": "nyc3"}
+            {
+                "id": a.id,
+                "status": a.outcome if done else "in-progress",
+                "type": a.type,
+                "started_at": "2026-11-26T00:00:00Z",
+                "completed_at": None,
+                "resource_id": a.droplet_id,
+                "resource_type": "droplet",
+                "region_slug": "nyc3",
+            }
         )
 
     # ------------------------------------------------------------------------------ the client API
@@ -142,8 +175,12 @@ class FakeDigitalOcean:
         self.log.append("POST droplet")
         droplet_id = next(self._ids)
         self.droplets[droplet_id] = {
-            "name": body["name"], "size": body["size"], "disk": SIZES[body["size"]]["disk"], "status": "new",
-            "tags": list(body.get("tags") or []), "image": body["image"],
+            "name": body["name"],
+            "size": body["size"],
+            "disk": SIZES[body["size"]]["disk"],
+            "status": "new",
+            "tags": list(body.get("tags") or []),
+            "image": body["image"],
             "features": {f for f in ("ipv6", "backups", "monitoring") if body.get(f)},
         }
         action = self._start(droplet_id, "create")
@@ -153,8 +190,14 @@ class FakeDigitalOcean:
         self.log.append("GET droplet")
         self._settle()
         if droplet_id not in self.droplets:
-            raise _http_error(errors.NotFound, 404, "not_found", "The resource you were accessing could not be found.",
-                              "GET", f"/v2/droplets/{droplet_id}")
+            raise _http_error(
+                errors.NotFound,
+                404,
+                "not_found",
+                "The resource you were accessing could not be found.",
+                "GET",
+                f"/v2/droplets/{droplet_id}",
+            )
         return self._droplet_model(droplet_id)
 
     async def delete(self, droplet_id: int) -> None:
@@ -167,19 +210,63 @@ class FakeDigitalOcean:
         image = d["image"]
         return Droplet.model_validate(
             {
-                "id": droplet_id, "name": d["name"], "memory": size["memory"], "vcpus": size["vcpus"],
-                "disk": d["disk"], "locked": self._busy(droplet_id), "status": d["status"],
-                "created_at": "2026-11-26T00:00:00Z", "features": sorted(d["features"]), "backup_ids": [],
-                "snapshot_ids": [], "volume_ids": [], "tags": d["tags"], "vpc_uuid": "vpc-default",
-                "size_slug": d["size"], "size": _size(d["size"]).model_dump(),
-                "region": {"slug": "nyc3", "name": "New York 3", "sizes": [], "features": [], "available": True},
-                "image": {"id": 777, "slug": image if isinstance(image, str) else None, "name": "Ubuntu",
-                          "distribution": "Ubuntu", "public": True, "regions": ["nyc3"], "type": "base"},
+                "id": droplet_id,
+                "name": d["name"],
+                "memory": size["memory"],
+                "vcpus": size["vcpus"],
+                "disk": d["disk"],
+                "locked": self._busy(droplet_id),
+                "status": d["status"],
+                "created_at": "2026-11-26T00:00:00Z",
+                "features": sorted(d["features"]),
+                "backup_ids": [],
+                "snapshot_ids": [],
+                "volume_ids": [],
+                "tags": d["tags"],
+                "vpc_uuid": "vpc-default",
+                "size_slug": d["size"],
+                "size": _size(d["size"]).model_dump(),
+                "region": {
+                    "slug": "nyc3",
+                    "name": "New York 3",
+                    "sizes": [],
+                    "features": [],
+                    "available": True,
+                },
+                "image": {
+                    "id": 777,
+                    "slug": image if isinstance(image, str) else None,
+                    "name": "Ubuntu",
+                    "distribution": "Ubuntu",
+                    "public": True,
+                    "regions": ["nyc3"],
+                    "type": "base",
+                },
                 "networks": {
-                    "v4": [{"ip_address": "10.0.0.2", "netmask": "255.255.0.0", "gateway": "10.0.0.1", "type": "private"},
-                           {"ip_address": "203.0.113.7", "netmask": "255.255.240.0", "gateway": "203.0.113.1", "type": "public"}],
-                    "v6": [{"ip_address": "2604:a880::1", "netmask": 64, "gateway": "2604:a880::", "type": "public"}]
-                    if "ipv6" in d["features"] else [],
+                    "v4": [
+                        {
+                            "ip_address": "10.0.0.2",
+                            "netmask": "255.255.0.0",
+                            "gateway": "10.0.0.1",
+                            "type": "private",
+                        },
+                        {
+                            "ip_address": "203.0.113.7",
+                            "netmask": "255.255.240.0",
+                            "gateway": "203.0.113.1",
+                            "type": "public",
+                        },
+                    ],
+                    "v6": [
+                        {
+                            "ip_address": "2604:a880::1",
+                            "netmask": 64,
+                            "gateway": "2604:a880::",
+                            "type": "public",
+                        }
+                    ]
+                    if "ipv6" in d["features"]
+                    else [],
                 },
             }
         )
@@ -189,19 +276,43 @@ class FakeDigitalOcean:
         self._settle()
         path = f"/v2/droplets/{droplet_id}/actions"
         if self._busy(droplet_id):
-            raise _http_error(errors.PendingEvent, 422, "unprocessable_entity", "Droplet already has a pending event.",
-                              "POST", path)
+            raise _http_error(
+                errors.PendingEvent,
+                422,
+                "unprocessable_entity",
+                "Droplet already has a pending event.",
+                "POST",
+                path,
+            )
         d = self.droplets[droplet_id]
         if kind == "resize":
             if d["status"] != "off":
-                raise _http_error(errors.Unprocessable, 422, "unprocessable_entity",
-                                  "Droplet must be powered off before resizing.", "POST", path)
+                raise _http_error(
+                    errors.Unprocessable,
+                    422,
+                    "unprocessable_entity",
+                    "Droplet must be powered off before resizing.",
+                    "POST",
+                    path,
+                )
             if SIZES[params["size"]]["disk"] < d["disk"]:
-                raise _http_error(errors.Unprocessable, 422, "unprocessable_entity",
-                                  "This size is not available because it has a smaller disk.", "POST", path)
+                raise _http_error(
+                    errors.Unprocessable,
+                    422,
+                    "unprocessable_entity",
+                    "This size is not available because it has a smaller disk.",
+                    "POST",
+                    path,
+                )
         if kind == "power_off" and d["status"] == "off":
-            raise _http_error(errors.Unprocessable, 422, "unprocessable_entity", "Droplet is already powered off.",
-                              "POST", path)
+            raise _http_error(
+                errors.Unprocessable,
+                422,
+                "unprocessable_entity",
+                "Droplet is already powered off.",
+                "POST",
+                path,
+            )
         return self._action_model(self._start(droplet_id, kind, **params))
 
     async def _get_action(self, action_id: int) -> Action:
@@ -230,7 +341,11 @@ class FakeDigitalOcean:
 
     def posted(self) -> list[str]:
         """The actions requested, in order (pending-event refusals included)."""
-        return [entry.removeprefix("POST ") for entry in self.log if entry.startswith("POST ") and entry != "POST droplet"]
+        return [
+            entry.removeprefix("POST ")
+            for entry in self.log
+            if entry.startswith("POST ") and entry != "POST droplet"
+        ]
 
 
 class FakeApi:

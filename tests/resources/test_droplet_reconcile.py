@@ -7,16 +7,24 @@ import asyncio
 from typing import Any
 
 import pytest
-
 from ocean.api import errors
 from ocean.resources.base import Context, PartialFailure
 from ocean.resources.droplet import Droplet
+
 from tests.resources.fakes import FakeApi, FakeClock, FakeDigitalOcean
 
 URN = "urn:pulumi:dev::proj::ocean:index:Droplet::web"
 INPUTS: dict[str, Any] = {
-    "name": "web", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64", "tags": ["web"],
-    "ipv6": False, "monitoring": False, "backups": False, "running": True, "resizeDisk": False,
+    "name": "web",
+    "region": "nyc3",
+    "size": "s-1vcpu-1gb",
+    "image": "ubuntu-24-04-x64",
+    "tags": ["web"],
+    "ipv6": False,
+    "monitoring": False,
+    "backups": False,
+    "running": True,
+    "resizeDisk": False,
     "shutdownGracePeriod": 60,
 }
 
@@ -31,14 +39,27 @@ def do(clock: FakeClock) -> FakeDigitalOcean:
     return FakeDigitalOcean(clock)
 
 
-def ctx(do: FakeDigitalOcean, clock: FakeClock, *, timeout: float | None = None, cancel: asyncio.Event | None = None,
-        reports: list[str] | None = None) -> Context:
+def ctx(
+    do: FakeDigitalOcean,
+    clock: FakeClock,
+    *,
+    timeout: float | None = None,
+    cancel: asyncio.Event | None = None,
+    reports: list[str] | None = None,
+) -> Context:
     async def report(message: str) -> None:
         if reports is not None:
             reports.append(message)
 
-    return Context(api=FakeApi(do), urn=URN, timeout=timeout, cancel=cancel or asyncio.Event(), report=report,
-                   clock=clock, sleep=clock.sleep)
+    return Context(
+        api=FakeApi(do),
+        urn=URN,
+        timeout=timeout,
+        cancel=cancel or asyncio.Event(),
+        report=report,
+        clock=clock,
+        sleep=clock.sleep,
+    )
 
 
 def run(coro: Any) -> Any:
@@ -49,7 +70,9 @@ def create(do: FakeDigitalOcean, clock: FakeClock, **over: Any) -> tuple[str, di
     return run(Droplet.create(ctx(do, clock), {**INPUTS, **over}))  # type: ignore[no-any-return]
 
 
-def test_create_waits_for_the_create_action_and_reports_progress(do: FakeDigitalOcean, clock: FakeClock) -> None:
+def test_create_waits_for_the_create_action_and_reports_progress(
+    do: FakeDigitalOcean, clock: FakeClock
+) -> None:
     reports: list[str] = []
     rid, state = run(Droplet.create(ctx(do, clock, reports=reports), dict(INPUTS)))
     assert state["status"] == "active" and state["dropletId"] == int(rid)
@@ -58,7 +81,9 @@ def test_create_waits_for_the_create_action_and_reports_progress(do: FakeDigital
     assert state["userData"] == "" and state["sshKeys"] == [], "known-empty, unlike an import"
 
 
-def test_resize_shuts_down_resizes_and_powers_back_on_in_order(do: FakeDigitalOcean, clock: FakeClock) -> None:
+def test_resize_shuts_down_resizes_and_powers_back_on_in_order(
+    do: FakeDigitalOcean, clock: FakeClock
+) -> None:
     rid, state = create(do, clock)
     do.log.clear()
     new = run(Droplet.update(ctx(do, clock), rid, state, {**INPUTS, "size": "s-2vcpu-2gb", "name": "web2"}))
@@ -71,7 +96,14 @@ def test_resize_of_a_stopped_droplet_leaves_it_stopped(do: FakeDigitalOcean, clo
     rid, state = create(do, clock, running=False)
     assert state["status"] == "off" and state["running"] is False
     do.log.clear()
-    new = run(Droplet.update(ctx(do, clock), rid, state, {**INPUTS, "running": False, "size": "s-1vcpu-2gb", "resizeDisk": True}))
+    new = run(
+        Droplet.update(
+            ctx(do, clock),
+            rid,
+            state,
+            {**INPUTS, "running": False, "size": "s-1vcpu-2gb", "resizeDisk": True},
+        )
+    )
     assert do.posted() == ["resize"]
     assert new["status"] == "off" and new["disk"] == 50
 
@@ -85,14 +117,23 @@ def test_shutdown_that_errors_falls_back_to_power_off(do: FakeDigitalOcean, cloc
     assert new["status"] == "active"
 
 
-def test_shutdown_slower_than_the_grace_period_falls_back_to_power_off(do: FakeDigitalOcean, clock: FakeClock) -> None:
+def test_shutdown_slower_than_the_grace_period_falls_back_to_power_off(
+    do: FakeDigitalOcean, clock: FakeClock
+) -> None:
     rid, state = create(do, clock)
     do.durations["shutdown"] = 600.0  # the OS ignores the ACPI signal for ten minutes
     do.errored["shutdown"] = 1
     reports: list[str] = []
     do.log.clear()
     start = clock()
-    new = run(Droplet.update(ctx(do, clock, reports=reports), rid, state, {**INPUTS, "size": "s-1vcpu-2gb", "shutdownGracePeriod": 20}))
+    new = run(
+        Droplet.update(
+            ctx(do, clock, reports=reports),
+            rid,
+            state,
+            {**INPUTS, "size": "s-1vcpu-2gb", "shutdownGracePeriod": 20},
+        )
+    )
     assert "power_off" in do.posted()
     assert any("did not shut down within 20s" in r for r in reports)
     assert new["size"] == "s-1vcpu-2gb"
@@ -149,11 +190,17 @@ def test_partial_failure_records_what_was_applied(do: FakeDigitalOcean, clock: F
     assert "power_on" in str(failure) and "errored" in str(failure)
     # Rerunning converges: the droplet is off but should run.
     do.log.clear()
-    final = run(Droplet.update(ctx(do, clock), rid, failure.state, {**INPUTS, "size": "s-1vcpu-2gb", "name": "renamed"}))
+    final = run(
+        Droplet.update(
+            ctx(do, clock), rid, failure.state, {**INPUTS, "size": "s-1vcpu-2gb", "name": "renamed"}
+        )
+    )
     assert do.posted() == ["power_on"] and final["status"] == "active"
 
 
-def test_errored_create_action_is_a_partial_failure_with_the_id(do: FakeDigitalOcean, clock: FakeClock) -> None:
+def test_errored_create_action_is_a_partial_failure_with_the_id(
+    do: FakeDigitalOcean, clock: FakeClock
+) -> None:
     do.errored["create"] = 1
     with pytest.raises(PartialFailure) as info:
         create(do, clock)
@@ -191,8 +238,15 @@ def test_import_read_returns_inputs_that_round_trip(do: FakeDigitalOcean, clock:
     assert found is not None
     outputs, inputs = found
     assert "userData" not in inputs and "sshKeys" not in inputs
-    assert inputs == {"name": "web", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64",
-                      "tags": ["web"], "vpcUuid": "vpc-default", "backups": True}
+    assert inputs == {
+        "name": "web",
+        "region": "nyc3",
+        "size": "s-1vcpu-1gb",
+        "image": "ubuntu-24-04-x64",
+        "tags": ["web"],
+        "vpcUuid": "vpc-default",
+        "backups": True,
+    }
     checked, failures = Droplet.check(URN, inputs, inputs, b"")
     assert failures == []
     assert not Droplet.diff(outputs, checked).changes, "the generated program previews with no changes"
@@ -214,7 +268,9 @@ def test_refresh_sees_drift_in_size_power_and_backups(do: FakeDigitalOcean, cloc
     assert set(diff.detailed) == {"running", "size", "backups"} and diff.replaces == []
 
 
-def test_resize_to_a_smaller_disk_after_growing_is_refused_at_preview(do: FakeDigitalOcean, clock: FakeClock) -> None:
+def test_resize_to_a_smaller_disk_after_growing_is_refused_at_preview(
+    do: FakeDigitalOcean, clock: FakeClock
+) -> None:
     rid, state = create(do, clock, size="s-2vcpu-4gb", resizeDisk=True)
     state = {**state, "disk": 80}
     problems = run(Droplet.validate_change(ctx(do, clock), state, {**INPUTS, "size": "s-1vcpu-2gb"}))

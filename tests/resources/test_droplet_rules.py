@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ocean.resources.base import Normalize, ReplaceOnChange, Secret, Unreadable, auto_name, diff_inputs
 from ocean.resources.droplet import Droplet, DropletArgs, DropletState
 from ocean.resources.unknown import UNKNOWN
@@ -40,7 +39,9 @@ def test_check_auto_names_from_the_resource_name_with_a_seeded_suffix() -> None:
 
 
 def test_check_keeps_an_earlier_auto_name() -> None:
-    inputs, _ = Droplet.check(URN, {"name": "web-1-abcdef0"}, {"region": "nyc3", "size": "s", "image": "x"}, b"s")
+    inputs, _ = Droplet.check(
+        URN, {"name": "web-1-abcdef0"}, {"region": "nyc3", "size": "s", "image": "x"}, b"s"
+    )
     assert inputs["name"] == "web-1-abcdef0"
 
 
@@ -65,7 +66,9 @@ def test_check_rejects_an_invalid_hostname_before_any_api_call() -> None:
 
 
 def test_check_accepts_a_numeric_image_id_as_text_and_keeps_unknowns() -> None:
-    inputs, failures = Droplet.check(URN, {}, {**BASE, "image": 12345, "vpcUuid": UNKNOWN, "size": UNKNOWN}, b"")
+    inputs, failures = Droplet.check(
+        URN, {}, {**BASE, "image": 12345, "vpcUuid": UNKNOWN, "size": UNKNOWN}, b""
+    )
     assert failures == []
     assert inputs["image"] == "12345"
     assert inputs["vpcUuid"] is UNKNOWN and inputs["size"] is UNKNOWN
@@ -81,8 +84,14 @@ def test_no_change_is_no_diff() -> None:
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("image", "debian-12-x64"), ("region", "ams3"), ("userData", "#cloud-config"), ("sshKeys", ["1"]),
-     ("vpcUuid", "vpc-2"), ("monitoring", True)],
+    [
+        ("image", "debian-12-x64"),
+        ("region", "ams3"),
+        ("userData", "#cloud-config"),
+        ("sshKeys", ["1"]),
+        ("vpcUuid", "vpc-2"),
+        ("monitoring", True),
+    ],
 )
 def test_fields_that_replace_the_droplet_say_why(key: str, value: object) -> None:
     # Created without them: the state records them as known-empty ("" and []), not as unknown.

@@ -231,7 +231,7 @@ async def _poll(
                 )
                 return v
         if deadline is not None and clock() >= deadline:
-            raise WaitTimeout(what, elapsed(), last_status, action_id, f"timed out after {timeout:g}s")
+            raise WaitTimeout(what, elapsed(), last_status, action_id, "timed out")
 
 
 async def wait_for_action(

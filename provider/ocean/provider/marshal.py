@@ -148,4 +148,5 @@ def resource_init_failed_details(
     packed = any_pb2.Any()
     packed.Pack(detail)
     status = status_pb2.Status(code=2, message="; ".join(reasons), details=[packed])
-    return status.SerializeToString()
+    blob: bytes = status.SerializeToString()
+    return blob

@@ -125,7 +125,9 @@ def schema() -> dict[str, Any]:
         inputs, required_inputs = _properties(cls.Args, object_types)
         outputs, _ = _properties(cls.State, object_types)
         doc = cls.description
-        docfile = Path(__file__).resolve().parents[1] / "resources" / "docs" / f"{token.split(':')[-1].lower()}.md"
+        docfile = (
+            Path(__file__).resolve().parents[1] / "resources" / "docs" / f"{token.split(':')[-1].lower()}.md"
+        )
         if docfile.exists():
             doc = doc + "\n\n" + docfile.read_text().strip()
         # Outputs that are always set after a create.

@@ -201,7 +201,9 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
             )
         ctx = self._context(request.urn, request.timeout)
         resource_id, outputs = await res.create(ctx, inputs)
-        return provider_pb2.CreateResponse(id=resource_id, properties=marshal.encode(outputs, secret_fields=secrets))
+        return provider_pb2.CreateResponse(
+            id=resource_id, properties=marshal.encode(outputs, secret_fields=secrets)
+        )
 
     async def Read(self, request: Any, context: Any) -> Any:
         from ocean.provider.registry import lookup
@@ -254,7 +256,9 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
         try:
             fn = lookup_function(request.tok)
         except KeyError as e:
-            return provider_pb2.InvokeResponse(failures=[provider_pb2.CheckFailure(property="", reason=str(e))])
+            return provider_pb2.InvokeResponse(
+                failures=[provider_pb2.CheckFailure(property="", reason=str(e))]
+            )
         args, failures = fn.check(marshal.decode(request.args))
         if failures:
             return provider_pb2.InvokeResponse(
@@ -279,7 +283,9 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
                 channel = grpc.aio.insecure_channel(self._engine_address)
                 self._engine = engine_pb2_grpc.EngineStub(channel)
             await self._engine.Log(
-                engine_pb2.LogRequest(severity=engine_pb2.INFO, message=message, urn=urn, ephemeral=ephemeral),
+                engine_pb2.LogRequest(
+                    severity=engine_pb2.INFO, message=message, urn=urn, ephemeral=ephemeral
+                ),
                 timeout=5,
             )
         except Exception:  # noqa: BLE001 - progress display is best effort, never fails an operation
@@ -328,7 +334,9 @@ def _describe(e: BaseException) -> str:
     from ocean.api import errors
 
     if isinstance(e, errors.WaitCancelled):
-        return "cancelled while waiting; the operation may still complete on DigitalOcean — run `pulumi refresh`"
+        return (
+            "cancelled while waiting; the operation may still complete on DigitalOcean — run `pulumi refresh`"
+        )
     if isinstance(e, errors.WaitTimeout):
         return f"{e}. Raise the timeout with the customTimeouts resource option if DigitalOcean is slow"
     return str(e) or type(e).__name__

@@ -21,8 +21,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic_core import PydanticUndefined
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticUndefined
 
 from ocean.resources.unknown import UNKNOWN, is_unknown
 
@@ -84,7 +84,14 @@ class Unreadable:
 
 
 Policy = (
-    ReplaceOnChange | ReplaceWhen | Normalize | UseStateForUnknown | ComputedFrom | ServerDefault | Secret | Unreadable
+    ReplaceOnChange
+    | ReplaceWhen
+    | Normalize
+    | UseStateForUnknown
+    | ComputedFrom
+    | ServerDefault
+    | Secret
+    | Unreadable
 )
 
 
@@ -279,7 +286,9 @@ def diff_inputs(
 # Check helpers
 
 
-def validate(model: type[Model], resource: str, inputs: Mapping[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
+def validate(
+    model: type[Model], resource: str, inputs: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[CheckFailure]]:
     """Validate inputs that may hold unknowns. Unknown values are kept as they are and not validated
     (they are checked again when known, at `up`). Returns (inputs by wire name, failures)."""
     known = {k: v for k, v in inputs.items() if not is_unknown(v)}

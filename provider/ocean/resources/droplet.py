@@ -134,7 +134,9 @@ class DropletArgs(Model):
     ]
     user_data: Annotated[
         str | None,
-        Field(default=None, description="Cloud-init user data. A secret: never logged or stored in plain text."),
+        Field(
+            default=None, description="Cloud-init user data. A secret: never logged or stored in plain text."
+        ),
         ReplaceOnChange("user data is only read when a droplet is first created"),
         Secret(),
         Unreadable(),
@@ -231,7 +233,9 @@ class DropletState(DropletArgs):
     droplet_urn: Annotated[
         str, Field(description="The droplet's uniform resource name, `do:droplet:<id>`."), _STABLE
     ]
-    status: Annotated[str, Field(description="`new`, `active`, `off` or `archive`."), ComputedFrom(("running",))]
+    status: Annotated[
+        str, Field(description="`new`, `active`, `off` or `archive`."), ComputedFrom(("running",))
+    ]
     locked: Annotated[bool, Field(description="Whether an action is in progress on the droplet.")]
     memory: Annotated[int, Field(description="Memory in megabytes."), _FROM_SIZE]
     vcpus: Annotated[int, Field(description="Number of virtual CPUs."), _FROM_SIZE]
@@ -298,7 +302,9 @@ class Droplet(Resource):
         policy = checked.get("backupPolicy")
         if isinstance(policy, dict) and policy.get("plan") == "weekly" and policy.get("weekday") is None:
             failures.append(
-                CheckFailure("backupPolicy", f"{label}: a weekly `backupPolicy` needs a `weekday` (SUN … SAT)")
+                CheckFailure(
+                    "backupPolicy", f"{label}: a weekly `backupPolicy` needs a `weekday` (SUN … SAT)"
+                )
             )
         if isinstance(policy, dict) and checked.get("backups") is False:
             failures.append(
@@ -390,7 +396,9 @@ class Droplet(Resource):
         except Exception as e:
             # The droplet exists: record it, whatever went wrong while waiting for it.
             raise await _partial(
-                ctx, droplet_id, inputs,
+                ctx,
+                droplet_id,
+                inputs,
                 f"{label}: droplet {droplet_id} was created but did not become ready: {_describe(e)}. "
                 "It is recorded in the stack; run `pulumi up` again to converge, or `pulumi destroy`.",
                 e,
@@ -429,8 +437,13 @@ class Droplet(Resource):
         if importing:
             # Give the generated program only what it has to say: defaults left out.
             for key, default in (
-                ("ipv6", False), ("monitoring", False), ("backups", False), ("tags", []), ("running", True),
-                ("resizeDisk", False), ("shutdownGracePeriod", DEFAULT_SHUTDOWN_GRACE),
+                ("ipv6", False),
+                ("monitoring", False),
+                ("backups", False),
+                ("tags", []),
+                ("running", True),
+                ("resizeDisk", False),
+                ("shutdownGracePeriod", DEFAULT_SHUTDOWN_GRACE),
             ):
                 if new_inputs.get(key) == default:
                     new_inputs.pop(key, None)
@@ -475,8 +488,10 @@ class Droplet(Resource):
                     await ops.act("disable_backups")
                 applied["backups"] = bool(news.get("backups"))
                 applied["backupPolicy"] = news.get("backupPolicy")
-            elif news.get("backups") and news.get("backupPolicy") != olds.get("backupPolicy") and news.get(
-                "backupPolicy"
+            elif (
+                news.get("backups")
+                and news.get("backupPolicy") != olds.get("backupPolicy")
+                and news.get("backupPolicy")
             ):
                 await ops.act("change_backup_policy", backup_policy=_policy_body(news["backupPolicy"]))
                 applied["backupPolicy"] = news["backupPolicy"]
@@ -488,7 +503,9 @@ class Droplet(Resource):
             droplet = await ctx.api.droplets.get(droplet_id)
         except Exception as e:
             raise await _partial(
-                ctx, droplet_id, {**news, **{k: v for k, v in applied.items() if k in ("name", "tags", "size")}},
+                ctx,
+                droplet_id,
+                {**news, **{k: v for k, v in applied.items() if k in ("name", "tags", "size")}},
                 f"{label}: update of droplet {droplet_id} failed: {_describe(e)}. What was applied is "
                 "recorded; run `pulumi up` again to converge.",
                 e,
@@ -528,7 +545,9 @@ class _Ops:
         self.droplet_id = droplet_id
         self.deadline = deadline
 
-    async def wait(self, action_id: int, kind: str, *, expected_s: float | None = None, timeout: float | None = None) -> Any:
+    async def wait(
+        self, action_id: int, kind: str, *, expected_s: float | None = None, within: float | None = None
+    ) -> Any:
         from ocean.api import waiters
 
         remaining = self.ctx.remaining(self.deadline)
@@ -536,7 +555,7 @@ class _Ops:
         return await waiters.wait_for_action(
             self.ctx.api,
             action_id,
-            timeout=remaining if timeout is None else min(timeout, remaining),
+            timeout=remaining if within is None else min(within, remaining),
             cancel=self.ctx.cancel,
             on_progress=self.ctx.progress,
             expected_s=expected_s,
@@ -559,7 +578,12 @@ class _Ops:
                 if unless is not None and unless(await self.ctx.api.droplets.get(self.droplet_id)):
                     return None
                 if self.ctx.cancel.is_set():
-                    raise errors.WaitCancelled(f"droplet {self.droplet_id} {kind}", 0.0) from None
+                    raise errors.WaitCancelled(
+                        f"droplet {self.droplet_id} {kind}",
+                        0.0,
+                        "locked by another action",
+                        reason="cancelled",
+                    ) from None
                 if self.ctx.remaining(self.deadline) < delay:
                     raise
                 await self.ctx.report(
@@ -578,7 +602,7 @@ class _Ops:
 
         action = await self.post("shutdown")
         try:
-            await self.wait(action.id, "shutdown", timeout=float(grace))
+            await self.wait(action.id, "shutdown", within=float(grace))
             return
         except (errors.WaitTimeout, errors.ActionErrored) as e:
             if isinstance(e, errors.WaitTimeout) and self.ctx.remaining(self.deadline) <= 0:
@@ -615,7 +639,10 @@ async def _partial(
     except Exception:
         state = {**known_inputs, "dropletId": droplet_id, "dropletUrn": f"do:droplet:{droplet_id}"}
     return PartialFailure(
-        message, resource_id=str(droplet_id), state=state, inputs=dict(inputs if inputs is not None else known_inputs)
+        message,
+        resource_id=str(droplet_id),
+        state=state,
+        inputs=dict(inputs if inputs is not None else known_inputs),
     )
 
 
@@ -726,7 +753,6 @@ def to_state(droplet: Any, inputs: Mapping[str, Any], *, imported: bool = False)
         "ipv6Address": droplet.public_ipv6,
         "createdAt": str(droplet.created_at) if droplet.created_at is not None else None,
     }
-
 
 
 def _describe(e: BaseException) -> str:

@@ -43,7 +43,10 @@ class DropletSnapshotArgs(Model):
     ]
     name: Annotated[
         str | None,
-        Field(default=None, description="The snapshot's name. Defaults to the resource name plus a random suffix."),
+        Field(
+            default=None,
+            description="The snapshot's name. Defaults to the resource name plus a random suffix.",
+        ),
         ReplaceOnChange("a new name takes a new snapshot"),
     ]
 
@@ -57,7 +60,9 @@ class DropletSnapshotState(DropletSnapshotArgs):
     snapshot_id: Annotated[str, Field(description="DigitalOcean's id of the snapshot."), _STABLE]
     size_gigabytes: Annotated[float, Field(description="The snapshot's billable size in gigabytes."), _STABLE]
     min_disk_size: Annotated[
-        int, Field(description="The smallest droplet disk, in gigabytes, the snapshot can be restored to."), _STABLE
+        int,
+        Field(description="The smallest droplet disk, in gigabytes, the snapshot can be restored to."),
+        _STABLE,
     ]
     regions: Annotated[list[str], Field(description="The regions the snapshot is available in."), _STABLE]
     created_at: Annotated[str, Field(description="When the snapshot was taken (RFC 3339)."), _STABLE]
@@ -95,7 +100,9 @@ class DropletSnapshot(Resource):
         old_inputs: Mapping[str, Any] | None = None,
         ignore_changes: frozenset[str] = frozenset(),
     ) -> DiffResult:
-        return diff_inputs(DropletSnapshotArgs, olds, news, old_inputs=old_inputs, ignore_changes=ignore_changes)
+        return diff_inputs(
+            DropletSnapshotArgs, olds, news, old_inputs=old_inputs, ignore_changes=ignore_changes
+        )
 
     @staticmethod
     def preview_create(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -134,7 +141,9 @@ class DropletSnapshot(Resource):
             state = await _state(ctx, str(found), inputs)
             raise PartialFailure(
                 f"{_label(ctx.urn)}: snapshot {found} was created but the action did not complete: {e}",
-                resource_id=str(found), state=state, inputs=dict(inputs),
+                resource_id=str(found),
+                state=state,
+                inputs=dict(inputs),
             ) from e
         snapshot_id = await _find(ctx, droplet_id, name)
         if snapshot_id is None:
@@ -155,7 +164,10 @@ class DropletSnapshot(Resource):
         except errors.NotFound:
             return None
         outputs = _to_state(resource_id, snap, {**dict(state), **dict(inputs)})
-        return outputs, dict(inputs) if inputs else {"dropletId": outputs["dropletId"], "name": outputs["name"]}
+        return outputs, dict(inputs) if inputs else {
+            "dropletId": outputs["dropletId"],
+            "name": outputs["name"],
+        }
 
     @staticmethod
     async def update(
@@ -207,4 +219,3 @@ def _to_state(snapshot_id: str, snap: Any, inputs: Mapping[str, Any]) -> dict[st
         "regions": list(snap.regions or []),
         "createdAt": str(snap.created_at) if snap.created_at is not None else None,
     }
-

@@ -39,7 +39,8 @@ class SizeInfo(Model):
 
 class GetRegionsArgs(Model):
     available: Annotated[
-        bool | None, Field(default=None, description="Only regions where resources can (true) or cannot be created.")
+        bool | None,
+        Field(default=None, description="Only regions where resources can (true) or cannot be created."),
     ]
 
 
@@ -49,7 +50,9 @@ class GetRegionsResult(Model):
 
 class GetSizesArgs(Model):
     region: Annotated[str | None, Field(default=None, description="Only sizes offered in this region.")]
-    available: Annotated[bool | None, Field(default=None, description="Only sizes that are (or are not) available.")]
+    available: Annotated[
+        bool | None, Field(default=None, description="Only sizes that are (or are not) available.")
+    ]
 
 
 class GetSizesResult(Model):
@@ -74,7 +77,9 @@ class GetImageResult(Model):
 
 class GetDropletArgs(Model):
     id: Annotated[int | None, Field(default=None, description="The droplet id.")]
-    name: Annotated[str | None, Field(default=None, description="The droplet name (must match exactly one droplet).")]
+    name: Annotated[
+        str | None, Field(default=None, description="The droplet name (must match exactly one droplet).")
+    ]
 
 
 class GetDropletResult(Model):
@@ -115,8 +120,13 @@ async def _get_regions(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     regions = await ctx.api.regions.list()
     wanted = args.get("available")
     out = [
-        {"slug": r.slug, "name": r.name, "available": bool(r.available), "sizes": list(r.sizes or []),
-         "features": list(r.features or [])}
+        {
+            "slug": r.slug,
+            "name": r.name,
+            "available": bool(r.available),
+            "sizes": list(r.sizes or []),
+            "features": list(r.features or []),
+        }
         for r in sorted(regions, key=lambda r: r.slug)
         if wanted is None or bool(r.available) == wanted
     ]
@@ -127,11 +137,20 @@ async def _get_sizes(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     sizes = await ctx.api.sizes.list()
     region, available = args.get("region"), args.get("available")
     out = [
-        {"slug": s.slug, "memory": s.memory, "vcpus": s.vcpus, "disk": s.disk,
-         "priceMonthly": float(s.price_monthly), "priceHourly": float(s.price_hourly),
-         "regions": list(s.regions or []), "available": bool(s.available), "description": s.description or ""}
+        {
+            "slug": s.slug,
+            "memory": s.memory,
+            "vcpus": s.vcpus,
+            "disk": s.disk,
+            "priceMonthly": float(s.price_monthly),
+            "priceHourly": float(s.price_hourly),
+            "regions": list(s.regions or []),
+            "available": bool(s.available),
+            "description": s.description or "",
+        }
         for s in sorted(sizes, key=lambda s: (float(s.price_monthly), s.slug))
-        if (region is None or region in (s.regions or [])) and (available is None or bool(s.available) == available)
+        if (region is None or region in (s.regions or []))
+        and (available is None or bool(s.available) == available)
     ]
     return {"sizes": out}
 
@@ -142,8 +161,13 @@ async def _get_image(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         raise LookupError_("getImage: give exactly one of `slug` or `id`")
     image = await ctx.api.images.get(key)
     return {
-        "id": image.id, "slug": image.slug, "name": image.name or "", "distribution": image.distribution or "",
-        "type": str(image.type or ""), "public": bool(image.public), "regions": list(image.regions or []),
+        "id": image.id,
+        "slug": image.slug,
+        "name": image.name or "",
+        "distribution": image.distribution or "",
+        "type": str(image.type or ""),
+        "public": bool(image.public),
+        "regions": list(image.regions or []),
         "minDiskSize": int(image.min_disk_size or 0),
     }
 
@@ -157,39 +181,65 @@ async def _get_droplet(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         found = [d async for d in ctx.api.droplets.list(name=args["name"])]
         if len(found) != 1:
             raise LookupError_(
-                f"getDroplet: {len(found)} droplets are named {args['name']!r}; a name must match exactly one "
-                "(look it up by `id` instead)"
+                f"getDroplet: {len(found)} droplets are named {args['name']!r}; a name must match exactly "
+                "one (look it up by `id` instead)"
             )
         droplet = found[0]
     image = droplet.image
     return {
-        "dropletId": droplet.id, "name": droplet.name, "region": droplet.region.slug if droplet.region else "",
+        "dropletId": droplet.id,
+        "name": droplet.name,
+        "region": droplet.region.slug if droplet.region else "",
         "size": droplet.size_slug or "",
         "image": (image.slug or str(image.id)) if image is not None else "",
-        "status": droplet.status, "tags": list(droplet.tags or []), "vpcUuid": droplet.vpc_uuid,
-        "memory": droplet.memory, "vcpus": droplet.vcpus, "disk": droplet.disk,
-        "ipv4Address": droplet.public_ipv4, "ipv4AddressPrivate": droplet.private_ipv4,
-        "ipv6Address": droplet.public_ipv6, "createdAt": str(droplet.created_at or ""),
+        "status": droplet.status,
+        "tags": list(droplet.tags or []),
+        "vpcUuid": droplet.vpc_uuid,
+        "memory": droplet.memory,
+        "vcpus": droplet.vcpus,
+        "disk": droplet.disk,
+        "ipv4Address": droplet.public_ipv4,
+        "ipv4AddressPrivate": droplet.private_ipv4,
+        "ipv6Address": droplet.public_ipv6,
+        "createdAt": str(droplet.created_at or ""),
     }
 
 
-def _function(token: str, description: str, args: type[Model], result: type[Model], run: Any) -> type[Function]:
+def _function(
+    token: str, description: str, args: type[Model], result: type[Model], run: Any
+) -> type[Function]:
     return type(
         token.split(":")[-1],
         (Function,),
-        {"token": token, "description": description, "Args": args, "Result": result, "run": staticmethod(run)},
+        {
+            "token": token,
+            "description": description,
+            "Args": args,
+            "Result": result,
+            "run": staticmethod(run),
+        },
     )
 
 
 FUNCTIONS: list[type[Function]] = [
-    _function("ocean:index:getRegions", "The DigitalOcean regions.", GetRegionsArgs, GetRegionsResult, _get_regions),
     _function(
-        "ocean:index:getSizes", "Droplet sizes, cheapest first, optionally only those offered in a region.",
-        GetSizesArgs, GetSizesResult, _get_sizes,
+        "ocean:index:getRegions", "The DigitalOcean regions.", GetRegionsArgs, GetRegionsResult, _get_regions
     ),
-    _function("ocean:index:getImage", "An image, by slug or by id.", GetImageArgs, GetImageResult, _get_image),
     _function(
-        "ocean:index:getDroplet", "An existing droplet, by id or by (unique) name.",
-        GetDropletArgs, GetDropletResult, _get_droplet,
+        "ocean:index:getSizes",
+        "Droplet sizes, cheapest first, optionally only those offered in a region.",
+        GetSizesArgs,
+        GetSizesResult,
+        _get_sizes,
+    ),
+    _function(
+        "ocean:index:getImage", "An image, by slug or by id.", GetImageArgs, GetImageResult, _get_image
+    ),
+    _function(
+        "ocean:index:getDroplet",
+        "An existing droplet, by id or by (unique) name.",
+        GetDropletArgs,
+        GetDropletResult,
+        _get_droplet,
     ),
 ]
