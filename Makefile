@@ -28,7 +28,7 @@ demo: venv pulumi
 	@PATH="$(PULUMI_BIN):$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ocean demo
 
 ## test: everything CI runs
-test: venv pulumi check-generated
+test: venv pulumi lint check-generated
 	@PATH="$(PULUMI_BIN):$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: venv

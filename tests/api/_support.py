@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import httpx
+
 from ocean.api import DigitalOceanClient, RateGovernor, RetryPolicy
 
 T = TypeVar("T")

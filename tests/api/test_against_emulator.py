@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 import pytest
+
 from ocean.api import DigitalOceanClient, RateGovernor, errors, waiters
 
 pytest.importorskip("ocean.emulator.pytest_plugin", reason="the emulator is not available")

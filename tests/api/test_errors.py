@@ -5,6 +5,7 @@ import pickle
 
 import httpx
 import pytest
+
 from ocean.api import errors
 from ocean.api.errors import error_from_response
 

@@ -7,6 +7,7 @@ import asyncio
 import time
 
 import httpx
+
 from ocean.api import RateGovernor, shared_governor
 
 from ._support import FakeTime, Script, err, make_client, resp, run

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from ocean.api import models
 from ocean.api.models import Droplet, Firewall, GarbageCollection, Size, VpcPeering
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import httpx
+
 from ocean.api.models import Droplet
 
 from ._support import DROPLET, Script, make_client, resp, run

@@ -9,6 +9,7 @@ import traceback
 
 import httpx
 import pytest
+
 from ocean.api import configure_logging, errors, waiters
 
 from ._support import DROPLET, FakeTime, Script, err, make_client, resp, run

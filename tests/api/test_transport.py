@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pytest
+
 from ocean import __version__
 from ocean.api import deadline_scope, errors
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from ocean.api import errors, waiters
 from ocean.api.waiters import PollSchedule, WaitProgress
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ocean.api import models as m
 from pydantic import BaseModel
+
+from ocean.api import models as m
 
 from .conftest import flatten, resolve, synthesize
 
@@ -149,6 +150,7 @@ def test_droplet_create_example_gives_action_ids(spec: dict[str, Any]) -> None:
     import asyncio
 
     import httpx
+
     from ocean.api import DigitalOceanClient, RateGovernor
 
     ex = next(e for e in _examples(spec, "post", "/v2/droplets", "202") if "droplet" in e)

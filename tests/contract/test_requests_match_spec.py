@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from ocean.api import DigitalOceanClient, RateGovernor
 from ocean.api.services import DROPLET_ACTION_TYPES
 

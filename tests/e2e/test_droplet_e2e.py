@@ -129,3 +129,50 @@ def _wait_until(predicate: Any, timeout: float = 20.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+def test_explicit_provider_with_its_own_token_and_endpoint(new_stack: Any, emu: Any) -> None:
+    program = f"""
+import pulumi
+import pulumi_ocean as ocean
+
+account = ocean.Provider("account", token="explicit-provider-token", api_endpoint="{emu.base_url}")
+d = ocean.Droplet("web", region="sfo3", size="s-1vcpu-1gb", image="ubuntu-22-04-x64",
+                  opts=pulumi.ResourceOptions(provider=account))
+pulumi.export("status", d.status)
+"""
+    # No DIGITALOCEAN_* in the environment: only the explicit provider knows where to go.
+    stack = new_stack(program)
+    stack.up()
+    assert stack.outputs()["status"] == "active"
+    state = str(stack.export())
+    assert "explicit-provider-token" not in state, "the provider's token is stored as a secret"
+    assert _op(stack.preview(), "web") == "same"
+    stack.destroy()
+
+
+def test_custom_timeouts_are_honoured_and_the_droplet_is_still_recorded(
+    new_stack: Any, emulator_factory: Any
+) -> None:
+    slow = emulator_factory(time_scale=1.0, clock_mode="scaled")  # a create takes 30 real seconds
+    program = """
+import pulumi
+import pulumi_ocean as ocean
+
+d = ocean.Droplet("slow", region="nyc3", size="s-1vcpu-1gb", image="ubuntu-24-04-x64",
+                  opts=pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(create="3s")))
+"""
+    stack = _stack(new_stack, slow, program)
+    import time
+
+    started = time.monotonic()
+    result = stack.up(check=False)
+    elapsed = time.monotonic() - started
+    assert result.returncode != 0
+    text = result.stdout + result.stderr
+    assert "timed out" in text and "customTimeouts" in text
+    assert elapsed < 25, f"gave up after {elapsed:.0f}s instead of at the 3 s timeout"
+    [res] = stack.resources("ocean:index:Droplet")
+    assert res["id"].isdigit(), "the droplet DigitalOcean created is recorded, not orphaned"
+    stack.destroy()
+    assert _droplet(slow, int(res["id"])) is None

@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from ocean.emulator.pytest_plugin import RunningEmulator
 
 from .spec_check import SPEC_PATH, SpecChecker, load_spec

@@ -4,6 +4,7 @@ import time
 
 import httpx
 import pytest
+
 from ocean.emulator.pytest_plugin import RunningEmulator
 
 from .conftest import create_droplet

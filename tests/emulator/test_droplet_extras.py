@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+
 from ocean.emulator.pytest_plugin import RunningEmulator
 
 from .conftest import active_droplet, create_droplet

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import httpx
+
 from ocean.emulator.pytest_plugin import RunningEmulator
 
 from .conftest import create_droplet

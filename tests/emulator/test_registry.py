@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from ocean.emulator.config import EmulatorConfig
 from ocean.emulator.pytest_plugin import RunningEmulator
 from ocean.emulator.server import EmulatorServer

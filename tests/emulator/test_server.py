@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+
 from ocean.emulator.config import EmulatorConfig
 from ocean.emulator.server import EmulatorServer
 

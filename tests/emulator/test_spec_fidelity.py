@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from ocean.emulator.pytest_plugin import RunningEmulator
 
 from .spec_check import SpecChecker

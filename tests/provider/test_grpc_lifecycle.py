@@ -8,94 +8,16 @@ so that the progress messages the provider sends can be checked.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator
-from concurrent import futures
-from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from google.rpc import status_pb2
+from pulumi.runtime.proto import plugin_pb2, provider_pb2
+
 from ocean.provider import marshal
-from pulumi.runtime.proto import engine_pb2_grpc, plugin_pb2, provider_pb2, provider_pb2_grpc
-
-REPO = Path(__file__).resolve().parents[2]
-URN = "urn:pulumi:dev::proj::ocean:index:Droplet::web"
-TOKEN = "dop_v1_lifecycle_token_4f9a"
-
-
-class EngineLog(engine_pb2_grpc.EngineServicer):  # type: ignore[misc]
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, str, bool]] = []
-        self.lock = threading.Lock()
-
-    def Log(self, request: Any, context: Any) -> Any:
-        with self.lock:
-            self.messages.append((request.urn, request.message, request.ephemeral))
-        return empty_pb2.Empty()
-
-
-@pytest.fixture
-def engine() -> Iterator[tuple[str, EngineLog]]:
-    log = EngineLog()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    engine_pb2_grpc.add_EngineServicer_to_server(log, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    yield f"127.0.0.1:{port}", log
-    server.stop(0)
-
-
-@pytest.fixture
-def provider(engine: tuple[str, EngineLog]) -> Iterator[Any]:
-    address, _ = engine
-    proc = subprocess.Popen(
-        [sys.executable, str(REPO / "provider"), address],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={"PATH": "/usr/bin:/bin"},  # no DIGITALOCEAN_* from the developer's environment
-    )
-    assert proc.stdout is not None
-    port = int(proc.stdout.readline().strip())
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    yield provider_pb2_grpc.ResourceProviderStub(channel)
-    channel.close()
-    proc.kill()
-    _, stderr = proc.communicate(timeout=10)
-    assert TOKEN not in stderr, "the API token leaked into the provider's logs"
-
-
-@pytest.fixture
-def fast_emulator(emulator_factory: Any) -> Any:
-    # 200x: a 30 s droplet create takes 0.15 s of real time.
-    return emulator_factory(time_scale=200.0, clock_mode="scaled")
-
-
-def _configure(provider: Any, endpoint: str, token: str = TOKEN) -> None:
-    news = marshal.encode({"token": token, "apiEndpoint": endpoint}, secret_fields=["token"])
-    checked = provider.CheckConfig(
-        provider_pb2.CheckRequest(urn="urn:pulumi:dev::proj::pulumi:providers:ocean::default", news=news)
-    )
-    assert list(checked.failures) == []
-    provider.Configure(provider_pb2.ConfigureRequest(args=checked.inputs, acceptSecrets=True))
-
-
-def _inputs(**over: Any) -> struct_pb2.Struct:
-    values = {
-        "name": "web-1",
-        "region": "nyc3",
-        "size": "s-1vcpu-1gb",
-        "image": "ubuntu-24-04-x64",
-        "tags": ["web"],
-        "userData": "#cloud-config\nsecret: hunter2\n",
-        **over,
-    }
-    return marshal.encode(values, secret_fields=["userData"], keep_unknowns=True)
+from tests.provider.conftest import TOKEN, URN, EngineLog, configure, droplet_inputs
 
 
 def test_plugin_info_and_schema(provider: Any) -> None:
@@ -117,10 +39,10 @@ def test_check_config_without_a_token_names_both_ways_to_set_it(provider: Any) -
 
 
 def test_check_reports_bad_input_before_any_api_call(provider: Any, fast_emulator: Any) -> None:
-    _configure(provider, fast_emulator.base_url)
+    configure(provider, fast_emulator.base_url)
     before = len(fast_emulator.control.requests()["requests"])
     resp = provider.Check(
-        provider_pb2.CheckRequest(urn=URN, news=_inputs(region=None, ipv6="perhaps"), randomSeed=b"x")
+        provider_pb2.CheckRequest(urn=URN, news=droplet_inputs(region=None, ipv6="perhaps"), randomSeed=b"x")
     )
     assert sorted(f.property for f in resp.failures) == ["ipv6", "region"]
     assert len(fast_emulator.control.requests()["requests"]) == before
@@ -128,12 +50,12 @@ def test_check_reports_bad_input_before_any_api_call(provider: Any, fast_emulato
 
 def test_lifecycle_in_engine_order(provider: Any, fast_emulator: Any, engine: tuple[str, EngineLog]) -> None:
     _, log = engine
-    _configure(provider, fast_emulator.base_url)
+    configure(provider, fast_emulator.base_url)
 
     # Check: fills the auto-name, keeps secrets secret and unknowns unknown.
     checked = provider.Check(
         provider_pb2.CheckRequest(
-            urn=URN, news=_inputs(name=None, vpcUuid=marshal.UNKNOWN), randomSeed=b"seed"
+            urn=URN, news=droplet_inputs(name=None, vpcUuid=marshal.UNKNOWN), randomSeed=b"seed"
         )
     )
     assert list(checked.failures) == []
@@ -150,7 +72,7 @@ def test_lifecycle_in_engine_order(provider: Any, fast_emulator: Any, engine: tu
     assert outs["name"] == inputs["name"]
 
     # Create: waits for the create action; outputs are real; integers stay integers.
-    checked = provider.Check(provider_pb2.CheckRequest(urn=URN, news=_inputs(), randomSeed=b"seed"))
+    checked = provider.Check(provider_pb2.CheckRequest(urn=URN, news=droplet_inputs(), randomSeed=b"seed"))
     created = provider.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs, timeout=60))
     state, secrets = marshal.decode_with_secrets(created.properties)
     assert created.id == str(state["dropletId"]) and isinstance(state["dropletId"], int)
@@ -180,7 +102,7 @@ def test_lifecycle_in_engine_order(provider: Any, fast_emulator: Any, engine: tu
     # Diff + Update: rename and retag in place.
     news = provider.Check(
         provider_pb2.CheckRequest(
-            urn=URN, olds=checked.inputs, news=_inputs(name="web-renamed", tags=["web", "blue"])
+            urn=URN, olds=checked.inputs, news=droplet_inputs(name="web-renamed", tags=["web", "blue"])
         )
     ).inputs
     diff = provider.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=read.properties, news=news))
@@ -200,7 +122,7 @@ def test_lifecycle_in_engine_order(provider: Any, fast_emulator: Any, engine: tu
             id=created.id,
             urn=URN,
             olds=updated.properties,
-            news=_inputs(name="web-renamed", tags=["web", "blue"], image="debian-12-x64"),
+            news=droplet_inputs(name="web-renamed", tags=["web", "blue"], image="debian-12-x64"),
         )
     )
     assert list(diff.replaces) == ["image"]
@@ -215,9 +137,9 @@ def test_lifecycle_in_engine_order(provider: Any, fast_emulator: Any, engine: tu
 
 
 def test_errored_create_action_still_records_the_droplet(provider: Any, fast_emulator: Any) -> None:
-    _configure(provider, fast_emulator.base_url)
+    configure(provider, fast_emulator.base_url)
     fast_emulator.control.fault(action_type="create", outcome="errored", times=1)
-    checked = provider.Check(provider_pb2.CheckRequest(urn=URN, news=_inputs(), randomSeed=b"s"))
+    checked = provider.Check(provider_pb2.CheckRequest(urn=URN, news=droplet_inputs(), randomSeed=b"s"))
     with pytest.raises(grpc.RpcError) as info:
         provider.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs, timeout=60))
     err = info.value

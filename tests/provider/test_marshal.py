@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from google.protobuf import struct_pb2
 from google.rpc import status_pb2
-from ocean.provider import marshal
 from pulumi.runtime.proto import provider_pb2
+
+from ocean.provider import marshal
 
 
 def _struct(d: dict[str, object]) -> struct_pb2.Struct:

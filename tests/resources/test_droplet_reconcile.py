@@ -7,10 +7,10 @@ import asyncio
 from typing import Any
 
 import pytest
+
 from ocean.api import errors
 from ocean.resources.base import Context, PartialFailure
 from ocean.resources.droplet import Droplet
-
 from tests.resources.fakes import FakeApi, FakeClock, FakeDigitalOcean
 
 URN = "urn:pulumi:dev::proj::ocean:index:Droplet::web"

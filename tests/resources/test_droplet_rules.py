@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ocean.resources.base import Normalize, ReplaceOnChange, Secret, Unreadable, auto_name, diff_inputs
 from ocean.resources.droplet import Droplet, DropletArgs, DropletState
 from ocean.resources.unknown import UNKNOWN

@@ -331,15 +331,9 @@ async def _guard(context: Any, fn: Any, request: Any, res: Any) -> Any:
 
 
 def _describe(e: BaseException) -> str:
-    from ocean.api import errors
+    from ocean.resources.base import explain
 
-    if isinstance(e, errors.WaitCancelled):
-        return (
-            "cancelled while waiting; the operation may still complete on DigitalOcean — run `pulumi refresh`"
-        )
-    if isinstance(e, errors.WaitTimeout):
-        return f"{e}. Raise the timeout with the customTimeouts resource option if DigitalOcean is slow"
-    return str(e) or type(e).__name__
+    return explain(e)
 
 
 async def serve(engine_address: str | None, *, port_out: Any = None) -> None:

@@ -134,6 +134,21 @@ class ResourceError(Exception):
     """An operation failed. The message names the resource and says what to do next."""
 
 
+def explain(e: BaseException) -> str:
+    """An error as the user should read it, with what to do next for the kinds that have an answer."""
+    from ocean.api import errors
+
+    text = str(e) or type(e).__name__
+    if isinstance(e, errors.WaitTimeout):
+        return (
+            f"{text}. DigitalOcean may still finish it; raise the timeout with the customTimeouts "
+            "resource option"
+        )
+    if isinstance(e, errors.WaitCancelled):
+        return f"{text}. The operation may still complete on DigitalOcean; `pulumi refresh` will show"
+    return text
+
+
 class PartialFailure(ResourceError):
     """DigitalOcean created or changed something, then the operation failed.
 

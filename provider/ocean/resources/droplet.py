@@ -35,6 +35,7 @@ from ocean.resources.base import (
     UseStateForUnknown,
     auto_name,
     diff_inputs,
+    explain,
     unknown_outputs,
     validate,
 )
@@ -399,7 +400,7 @@ class Droplet(Resource):
                 ctx,
                 droplet_id,
                 inputs,
-                f"{label}: droplet {droplet_id} was created but did not become ready: {_describe(e)}. "
+                f"{label}: droplet {droplet_id} was created but did not become ready: {explain(e)}. "
                 "It is recorded in the stack; run `pulumi up` again to converge, or `pulumi destroy`.",
                 e,
             ) from e
@@ -506,7 +507,7 @@ class Droplet(Resource):
                 ctx,
                 droplet_id,
                 {**news, **{k: v for k, v in applied.items() if k in ("name", "tags", "size")}},
-                f"{label}: update of droplet {droplet_id} failed: {_describe(e)}. What was applied is "
+                f"{label}: update of droplet {droplet_id} failed: {explain(e)}. What was applied is "
                 "recorded; run `pulumi up` again to converge.",
                 e,
                 inputs=news,
@@ -753,8 +754,3 @@ def to_state(droplet: Any, inputs: Mapping[str, Any], *, imported: bool = False)
         "ipv6Address": droplet.public_ipv6,
         "createdAt": str(droplet.created_at) if droplet.created_at is not None else None,
     }
-
-
-def _describe(e: BaseException) -> str:
-    text = str(e)
-    return text if text else type(e).__name__

@@ -23,6 +23,7 @@ from ocean.resources.base import (
     UseStateForUnknown,
     auto_name,
     diff_inputs,
+    explain,
     unknown_outputs,
     validate,
 )
@@ -140,7 +141,8 @@ class DropletSnapshot(Resource):
                 raise
             state = await _state(ctx, str(found), inputs)
             raise PartialFailure(
-                f"{_label(ctx.urn)}: snapshot {found} was created but the action did not complete: {e}",
+                f"{_label(ctx.urn)}: snapshot {found} was created but the action did not complete: "
+                f"{explain(e)}",
                 resource_id=str(found),
                 state=state,
                 inputs=dict(inputs),

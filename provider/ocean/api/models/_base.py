@@ -55,4 +55,3 @@ class OceanModel(BaseModel):
                 if _once("field", owner, name):
                     _log.info("unknown_field", model=owner, field=name)
         return self
-

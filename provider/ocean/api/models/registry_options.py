@@ -14,8 +14,9 @@ class SubscriptionTierOption(SubscriptionTierBase):
     """A tier as offered by ``/v2/registries/options``, with whether the account may switch to it."""
 
     eligible: bool | None = None
-    eligibility_reasons: list[Annotated[str, open_enum("SubscriptionTier.eligibility_reasons",
-                                                       ELIGIBILITY_REASONS)]] = []
+    eligibility_reasons: list[
+        Annotated[str, open_enum("SubscriptionTier.eligibility_reasons", ELIGIBILITY_REASONS)]
+    ] = []
 
 
 class RegistryOptions(OceanModel):

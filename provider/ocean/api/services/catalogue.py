@@ -29,7 +29,10 @@ class Images(Service):
         return await self._get(f"/v2/images/{seg(id_or_slug)}", "image", Image)
 
     def list(
-        self, type: str | None = None, private: bool | None = None, tag_name: str | None = None  # noqa: A002
+        self,
+        type: str | None = None,
+        private: bool | None = None,
+        tag_name: str | None = None,  # noqa: A002
     ) -> Paginator[Image]:
         private_s = None if private is None else str(private).lower()
         params = {"type": type, "private": private_s, "tag_name": tag_name}
