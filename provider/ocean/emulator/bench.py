@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from typing import Any
 
 from ocean.emulator.config import EmulatorConfig
 from ocean.emulator.server import EmulatorServer
@@ -31,11 +32,31 @@ def _client(base_url: str, seconds: float, connections: int, result: multiproces
     result.put(sum(counts))
 
 
-def measure_get_rate(seconds: float = 2.0, connections: int = 4) -> float:
+def baseline_app() -> Any:
+    """The floor to compare the emulator against: an app that answers GET /v2/account with a constant,
+    served the same way (same uvicorn protocol, same socket) — so a ratio isolates the emulator's own
+    work (auth, rate limiting, faults, request log, lifecycle) from the HTTP stack and the client."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    body = {"account": {"droplet_limit": 25, "email": "bench@example.com", "status": "active"}}
+
+    async def account(request: Any) -> JSONResponse:
+        return JSONResponse(body)
+
+    return Starlette(routes=[Route("/v2/account", account)])
+
+
+def measure_get_rate(seconds: float = 2.0, connections: int = 4, *, app: Any = None) -> float:
     """Simple authenticated GETs per second, served on loopback to a separate client process using
-    keep-alive connections (rate limits lifted for the run)."""
+    keep-alive connections (rate limits lifted for the run). With `app`, that app is served instead
+    of the emulator's (see `baseline_app`)."""
     config = EmulatorConfig(rate_limit_per_minute=10**9, rate_limit_per_hour=10**9)
-    with EmulatorServer(config=config) as server:
+    server = EmulatorServer(config=config)
+    if app is not None:
+        server.app = app
+    with server:
         ctx = multiprocessing.get_context("spawn")
         queue: multiprocessing.Queue[int] = ctx.Queue()
         proc = ctx.Process(target=_client, args=(server.base_url, seconds, connections, queue))

@@ -50,6 +50,25 @@ def _config_values(request: Any) -> dict[str, Any]:
     return values
 
 
+def _resource_rpc(op: Any) -> Any:
+    """Make `op(self, request, resource_module)` the gRPC method: look the resource type up from the
+    URN, run it, turn failures into the errors the engine understands (`_guard`), and for operations
+    that wait, clear the status line they left in the display."""
+
+    async def rpc(self: Any, request: Any, context: Any) -> Any:
+        from ocean.provider.registry import lookup
+
+        result = await _guard(
+            context, lambda req, res: op(self, req, res), request, lookup(_type_of(request.urn))
+        )
+        if op.__name__ in ("Create", "Update", "Delete") and not getattr(request, "preview", False):
+            await self._log(request.urn, "", ephemeral=True)
+        return result
+
+    rpc.__name__ = op.__name__
+    return rpc
+
+
 class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore[misc]
     """One instance per provider process; the engine starts one process per provider resource."""
 
@@ -145,12 +164,8 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
             report=report,
         )
 
-    async def Check(self, request: Any, context: Any) -> Any:
-        from ocean.provider.registry import lookup
-
-        return await _guard(context, self._check, request, lookup(_type_of(request.urn)))
-
-    async def _check(self, request: Any, res: Any) -> Any:
+    @_resource_rpc
+    async def Check(self, request: Any, res: Any) -> Any:
         olds, news = marshal.decode(request.olds), marshal.decode(request.news)
         inputs, failures = res.check(request.urn, olds, news, bytes(request.randomSeed))
         return provider_pb2.CheckResponse(
@@ -158,12 +173,8 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
             failures=[provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in failures],
         )
 
-    async def Diff(self, request: Any, context: Any) -> Any:
-        from ocean.provider.registry import lookup
-
-        return await _guard(context, self._diff, request, lookup(_type_of(request.urn)))
-
-    async def _diff(self, request: Any, res: Any) -> Any:
+    @_resource_rpc
+    async def Diff(self, request: Any, res: Any) -> Any:
         olds, news = marshal.decode(request.olds), marshal.decode(request.news)
         old_inputs = marshal.decode(request.old_inputs) if request.HasField("old_inputs") else None
         d = res.diff(olds, news, old_inputs=old_inputs, ignore_changes=frozenset(request.ignoreChanges))
@@ -186,12 +197,8 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
             deleteBeforeReplace=d.delete_before_replace,
         )
 
-    async def Create(self, request: Any, context: Any) -> Any:
-        from ocean.provider.registry import lookup
-
-        return await _guard(context, self._create, request, lookup(_type_of(request.urn)))
-
-    async def _create(self, request: Any, res: Any) -> Any:
+    @_resource_rpc
+    async def Create(self, request: Any, res: Any) -> Any:
         inputs = marshal.decode(request.properties)
         secrets = res.State.secret_wire_names()
         if request.preview:
@@ -205,12 +212,8 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
             id=resource_id, properties=marshal.encode(outputs, secret_fields=secrets)
         )
 
-    async def Read(self, request: Any, context: Any) -> Any:
-        from ocean.provider.registry import lookup
-
-        return await _guard(context, self._read, request, lookup(_type_of(request.urn)))
-
-    async def _read(self, request: Any, res: Any) -> Any:
+    @_resource_rpc
+    async def Read(self, request: Any, res: Any) -> Any:
         state = marshal.decode(request.properties)
         inputs = marshal.decode(request.inputs)
         found = await res.read(self._context(request.urn), request.id, state, inputs)
@@ -223,12 +226,8 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
             inputs=marshal.encode(new_inputs, secret_fields=res.Args.secret_wire_names()),
         )
 
-    async def Update(self, request: Any, context: Any) -> Any:
-        from ocean.provider.registry import lookup
-
-        return await _guard(context, self._update, request, lookup(_type_of(request.urn)))
-
-    async def _update(self, request: Any, res: Any) -> Any:
+    @_resource_rpc
+    async def Update(self, request: Any, res: Any) -> Any:
         olds, news = marshal.decode(request.olds), marshal.decode(request.news)
         secrets = res.State.secret_wire_names()
         if request.preview:
@@ -239,12 +238,8 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
         outputs = await res.update(self._context(request.urn, request.timeout), request.id, olds, news)
         return provider_pb2.UpdateResponse(properties=marshal.encode(outputs, secret_fields=secrets))
 
-    async def Delete(self, request: Any, context: Any) -> Any:
-        from ocean.provider.registry import lookup
-
-        return await _guard(context, self._delete, request, lookup(_type_of(request.urn)))
-
-    async def _delete(self, request: Any, res: Any) -> Any:
+    @_resource_rpc
+    async def Delete(self, request: Any, res: Any) -> Any:
         await res.delete(
             self._context(request.urn, request.timeout), request.id, marshal.decode(request.properties)
         )
