@@ -21,6 +21,7 @@ from ocean.provider import marshal
 REPO = Path(__file__).resolve().parents[2]
 URN = "urn:pulumi:dev::proj::ocean:index:Droplet::web"
 TOKEN = "dop_v1_lifecycle_token_4f9a"
+USER_DATA_SECRET = "hunter2-user-data"
 
 
 class EngineLog(engine_pb2_grpc.EngineServicer):  # type: ignore[misc]
@@ -53,7 +54,9 @@ def provider(engine: tuple[str, EngineLog]) -> Iterator[Any]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={"PATH": "/usr/bin:/bin"},  # no DIGITALOCEAN_* from the developer's environment
+        # No DIGITALOCEAN_* from the developer's environment; every request logged, so that the check
+        # below searches real logs.
+        env={"PATH": "/usr/bin:/bin", "OCEAN_LOG_LEVEL": "debug"},
     )
     assert proc.stdout is not None
     port = int(proc.stdout.readline().strip())
@@ -63,6 +66,10 @@ def provider(engine: tuple[str, EngineLog]) -> Iterator[Any]:
     proc.kill()
     _, stderr = proc.communicate(timeout=10)
     assert TOKEN not in stderr, "the API token leaked into the provider's logs"
+    assert USER_DATA_SECRET not in stderr, "user data leaked into the provider's logs"
+    if "/v2/" in stderr:
+        assert '"method"' in stderr and '"status"' in stderr, "request logs name method and status"
+        assert '"urn": "urn:pulumi:' in stderr, "request logs name the resource they were made for"
 
 
 @pytest.fixture
@@ -87,7 +94,7 @@ def droplet_inputs(**over: Any) -> struct_pb2.Struct:
         "size": "s-1vcpu-1gb",
         "image": "ubuntu-24-04-x64",
         "tags": ["web"],
-        "userData": "#cloud-config\nsecret: hunter2\n",
+        "userData": f"#cloud-config\nsecret: {USER_DATA_SECRET}\n",
         **over,
     }
     return marshal.encode(values, secret_fields=["userData"], keep_unknowns=True)

@@ -15,6 +15,8 @@ import structlog
 
 _PROCESSORS: list[Any] = [
     structlog.stdlib.filter_by_level,
+    # Context the caller bound for the current task (the provider binds `urn` and `resource`).
+    structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     structlog.stdlib.ProcessorFormatter.wrap_for_formatter,

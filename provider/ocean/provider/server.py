@@ -56,8 +56,12 @@ def _resource_rpc(op: Any) -> Any:
     that wait, clear the status line they left in the display."""
 
     async def rpc(self: Any, request: Any, context: Any) -> Any:
+        import structlog
+
         from ocean.provider.registry import lookup
 
+        # Every request logged during this operation names the resource it was made for.
+        structlog.contextvars.bind_contextvars(urn=request.urn, operation=op.__name__)
         result = await _guard(
             context, lambda req, res: op(self, req, res), request, lookup(_type_of(request.urn))
         )
@@ -344,9 +348,31 @@ async def serve(engine_address: str | None, *, port_out: Any = None) -> None:
     await server.wait_for_termination()
 
 
+def _log_level(flags: list[str]) -> str | None:
+    """The engine passes `-v=N` and `--logtostderr` to plugins when run with `pulumi -v=N
+    --logtostderr`; OCEAN_LOG_LEVEL (debug, info, warning) asks for logs directly."""
+    level = os.environ.get("OCEAN_LOG_LEVEL")
+    if level:
+        return level.upper()
+    verbosity = max(
+        (int(f.split("=", 1)[1]) for f in flags if f.startswith("-v=") and f[3:].isdigit()), default=0
+    )
+    if "--logtostderr" in flags and verbosity > 0:
+        return "DEBUG" if verbosity >= 7 else "INFO"
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+    raw = sys.argv[1:] if argv is None else argv
+    args = [a for a in raw if not a.startswith("-")]
     engine_address = args[0] if args else None
+    level = _log_level([a for a in raw if a.startswith("-")])
+    if level is not None:
+        # Request logs (method, path, status, duration, request id; never the token or bodies) go to
+        # stderr, which the engine records in its own logs.
+        from ocean.api import configure_logging
+
+        configure_logging(level, json=True)
     try:
         asyncio.run(serve(engine_address))
     except KeyboardInterrupt:
