@@ -3,6 +3,7 @@ log endpoint, and helpers to configure the provider and build inputs."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -67,9 +68,10 @@ def provider(engine: tuple[str, EngineLog]) -> Iterator[Any]:
     _, stderr = proc.communicate(timeout=10)
     assert TOKEN not in stderr, "the API token leaked into the provider's logs"
     assert USER_DATA_SECRET not in stderr, "user data leaked into the provider's logs"
-    if "/v2/" in stderr:
-        assert '"method"' in stderr and '"status"' in stderr, "request logs name method and status"
-        assert '"urn": "urn:pulumi:' in stderr, "request logs name the resource they were made for"
+    requests = [json.loads(line) for line in stderr.splitlines() if '"http_request"' in line]
+    for entry in requests:
+        assert {"method", "path", "status", "duration_ms", "request_id", "attempt"} <= set(entry), entry
+        assert entry.get("urn") or entry.get("function"), f"request not tied to a resource or function: {entry}"
 
 
 @pytest.fixture

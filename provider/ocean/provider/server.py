@@ -258,6 +258,9 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
             return provider_pb2.InvokeResponse(
                 failures=[provider_pb2.CheckFailure(property="", reason=str(e))]
             )
+        import structlog
+
+        structlog.contextvars.bind_contextvars(function=request.tok)
         args, failures = fn.check(marshal.decode(request.args))
         if failures:
             return provider_pb2.InvokeResponse(
