@@ -71,7 +71,7 @@ def provider(engine: tuple[str, EngineLog]) -> Iterator[Any]:
     requests = [json.loads(line) for line in stderr.splitlines() if '"http_request"' in line]
     for entry in requests:
         assert {"method", "path", "status", "duration_ms", "request_id", "attempt"} <= set(entry), entry
-        assert entry.get("urn") or entry.get("function"), f"request not tied to a resource or function: {entry}"
+        assert entry.get("urn") or entry.get("function"), f"request tied to nothing: {entry}"
 
 
 @pytest.fixture
