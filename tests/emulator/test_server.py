@@ -98,3 +98,33 @@ def test_stop_leaves_no_threads_or_sockets() -> None:
         pass
     else:  # pragma: no cover
         raise AssertionError("the server still answers after stop()")
+
+
+def test_ocean_cli_serves_the_emulator_and_prints_its_url_first() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    ocean = Path(sys.executable).parent / "ocean"
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [str(ocean), "emulator", "serve", "--host", "127.0.0.1", "--port", "0", "--time-scale", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        r = httpx.get(f"{url}/v2/regions", headers={"Authorization": "Bearer t"})
+        assert r.status_code == 200 and r.json()["regions"]
+        assert time.monotonic() - started < 5
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0

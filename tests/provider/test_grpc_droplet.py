@@ -8,6 +8,8 @@ from typing import Any
 import grpc
 import httpx
 import pytest
+from google.protobuf import empty_pb2
+from google.rpc import status_pb2
 from pulumi.runtime.proto import provider_pb2
 
 from ocean.provider import marshal
@@ -156,3 +158,26 @@ def test_lookups_through_invoke(provider: Any, emu: Any) -> None:
     assert [f.property for f in bad.failures] == ["colour"]
     unknown = provider.Invoke(provider_pb2.InvokeRequest(tok="ocean:index:getNothing"))
     assert "getSizes" in unknown.failures[0].reason
+
+
+def test_cancel_stops_a_create_wait_promptly_and_records_the_droplet(
+    provider: Any, emulator_factory: Any
+) -> None:
+    import threading
+    import time
+
+    slow = emulator_factory(time_scale=1.0, clock_mode="scaled")  # a create takes 30 real seconds
+    configure(provider, slow.base_url)
+    checked = provider.Check(
+        provider_pb2.CheckRequest(urn=URN, news=droplet_inputs(), randomSeed=b"s")
+    ).inputs
+    threading.Timer(1.0, lambda: provider.Cancel(empty_pb2.Empty())).start()
+    started = time.monotonic()
+    with pytest.raises(grpc.RpcError) as info:
+        provider.Create(provider_pb2.CreateRequest(urn=URN, properties=checked, timeout=600))
+    assert time.monotonic() - started < 10, "the wait stopped at the engine's Cancel, not at completion"
+    assert "cancelled" in info.value.details()
+    status = status_pb2.Status()
+    status.ParseFromString(dict(info.value.trailing_metadata())["grpc-status-details-bin"])
+    detail = provider_pb2.ErrorResourceInitFailed()
+    assert status.details[0].Unpack(detail) and detail.id.isdigit(), "the droplet is recorded"
