@@ -177,6 +177,37 @@ def make_stack(
     return stack
 
 
+def planned_op(preview: dict[str, Any], name: str) -> str:
+    """The planned operation for resource `name` (`pulumi preview --json` leaves out unchanged ones)."""
+    ops = {s["urn"].rsplit("::", 1)[-1]: s["op"] for s in preview.get("steps", [])}
+    return ops.get(name, "same")
+
+
+def wait_until(predicate: Any, timeout: float = 20.0) -> None:
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def emulator_api(emu: Any) -> Any:
+    """An httpx client on an emulator, with a token it accepts."""
+    import httpx
+
+    return httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer e2e"}, timeout=10)
+
+
+def emulator_droplet(emu: Any, droplet_id: int) -> dict[str, Any] | None:
+    """The droplet as the emulator has it, or None when it does not exist."""
+    with emulator_api(emu) as api:
+        r = api.get(f"/v2/droplets/{droplet_id}")
+        return None if r.status_code == 404 else r.json()["droplet"]  # type: ignore[no-any-return]
+
+
 def which_pulumi(pulumi_dir: Path) -> str:
     found = shutil.which("pulumi", path=str(pulumi_dir))
     assert found, f"no pulumi in {pulumi_dir}"

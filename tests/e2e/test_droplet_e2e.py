@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.e2e.harness import Stack
+from tests.e2e.harness import Stack, emulator_api, emulator_droplet, planned_op, wait_until
 
 PROGRAM = """
 import pulumi
@@ -41,12 +40,6 @@ def _stack(new_stack: Any, emu: Any, program: str = PROGRAM) -> Stack:
     )
 
 
-def _op(preview: dict[str, Any], name: str) -> str:
-    """The planned operation for resource `name` (`pulumi preview --json` leaves out unchanged ones)."""
-    ops = {s["urn"].rsplit("::", 1)[-1]: s["op"] for s in preview.get("steps", [])}
-    return ops.get(name, "same")
-
-
 def test_up_preview_rename_refresh_destroy(new_stack: Any, emu: Any) -> None:
     stack = _stack(new_stack, emu)
     up = stack.up()
@@ -62,33 +55,33 @@ def test_up_preview_rename_refresh_destroy(new_stack: Any, emu: Any) -> None:
 
     # Nothing changed: preview says so.
     preview = stack.preview()
-    assert _op(preview, "web") == "same", preview
+    assert planned_op(preview, "web") == "same", preview
     assert set(preview["changeSummary"]) == {"same"}
 
     # Rename through the program: an in-place update, not a replacement.
     stack.set_config("name", "web-renamed")
     preview = stack.preview()
-    assert _op(preview, "web") == "update", preview
+    assert planned_op(preview, "web") == "update", preview
     stack.up()
     assert stack.outputs()["name"] == "web-renamed"
     assert stack.outputs()["id"] == out["id"], "a rename keeps the droplet"
 
     # Drift: renamed outside Pulumi, seen by refresh, then planned back.
-    with httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer x"}) as api:
+    with emulator_api(emu) as api:
         r = api.post(f"/v2/droplets/{out['id']}/actions", json={"type": "rename", "name": "renamed-by-hand"})
         assert r.status_code == 201, r.text
-    _wait_until(lambda: _droplet(emu, out["id"])["name"] == "renamed-by-hand")
+    wait_until(lambda: emulator_droplet(emu, out["id"])["name"] == "renamed-by-hand")
     refresh = stack.refresh()
     assert "renamed-by-hand" in refresh.stdout or "name" in refresh.stdout
     [res] = stack.resources("ocean:index:Droplet")
     assert res["outputs"]["name"] == "renamed-by-hand"
     preview = stack.preview()
-    assert _op(preview, "web") == "update"
+    assert planned_op(preview, "web") == "update"
     stack.up()
-    assert _droplet(emu, out["id"])["name"] == "web-renamed"
+    assert emulator_droplet(emu, out["id"])["name"] == "web-renamed"
 
     stack.destroy()
-    with httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer x"}) as api:
+    with emulator_api(emu) as api:
         assert api.get(f"/v2/droplets/{out['id']}").status_code == 404
 
 
@@ -96,13 +89,13 @@ def test_deleted_out_of_band_leaves_the_state_on_refresh(new_stack: Any, emu: An
     stack = _stack(new_stack, emu)
     stack.up()
     droplet_id = stack.outputs()["id"]
-    with httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer x"}) as api:
+    with emulator_api(emu) as api:
         assert api.delete(f"/v2/droplets/{droplet_id}").status_code == 204
-    _wait_until(lambda: _droplet(emu, droplet_id) is None)
+    wait_until(lambda: emulator_droplet(emu, droplet_id) is None)
     stack.refresh()
     assert stack.resources("ocean:index:Droplet") == []
     preview = stack.preview()
-    assert _op(preview, "web") == "create"
+    assert planned_op(preview, "web") == "create"
 
 
 def test_missing_token_fails_before_any_api_call(new_stack: Any, emu: Any) -> None:
@@ -112,23 +105,6 @@ def test_missing_token_fails_before_any_api_call(new_stack: Any, emu: Any) -> No
     text = result.stdout + result.stderr
     assert "ocean:token" in text and "DIGITALOCEAN_TOKEN" in text
     assert emu.control.requests()["total"] == 0
-
-
-def _droplet(emu: Any, droplet_id: int) -> dict[str, Any] | None:
-    with httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer x"}) as api:
-        r = api.get(f"/v2/droplets/{droplet_id}")
-        return None if r.status_code == 404 else r.json()["droplet"]  # type: ignore[no-any-return]
-
-
-def _wait_until(predicate: Any, timeout: float = 20.0) -> None:
-    import time
-
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_explicit_provider_with_its_own_token_and_endpoint(new_stack: Any, emu: Any) -> None:
@@ -147,7 +123,7 @@ pulumi.export("status", d.status)
     assert stack.outputs()["status"] == "active"
     state = str(stack.export())
     assert "explicit-provider-token" not in state, "the provider's token is stored as a secret"
-    assert _op(stack.preview(), "web") == "same"
+    assert planned_op(stack.preview(), "web") == "same"
     stack.destroy()
 
 
@@ -175,4 +151,4 @@ d = ocean.Droplet("slow", region="nyc3", size="s-1vcpu-1gb", image="ubuntu-24-04
     [res] = stack.resources("ocean:index:Droplet")
     assert res["id"].isdigit(), "the droplet DigitalOcean created is recorded, not orphaned"
     stack.destroy()
-    assert _droplet(slow, int(res["id"])) is None
+    assert emulator_droplet(slow, int(res["id"])) is None

@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.e2e.harness import REPO, PulumiError, Stack
+from tests.e2e.harness import (
+    REPO,
+    PulumiError,
+    Stack,
+    emulator_api,
+    emulator_droplet,
+    planned_op,
+    wait_until,
+)
 
 LIFECYCLE = (REPO / "examples" / "droplet-lifecycle" / "__main__.py").read_text()
 
@@ -19,23 +26,14 @@ def emu(emulator_factory: Any) -> Any:
     return emulator_factory(time_scale=200.0, clock_mode="scaled")
 
 
-def _api(emu: Any) -> httpx.Client:
-    return httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer x"}, timeout=10)
-
-
 def _stack(new_stack: Any, emu: Any, program: str = LIFECYCLE) -> Stack:
     return new_stack(  # type: ignore[no-any-return]
         program, extra_env={"DIGITALOCEAN_API_URL": emu.base_url, "DIGITALOCEAN_TOKEN": "lifecycle-token"}
     )
 
 
-def _op(preview: dict[str, Any], name: str) -> str:
-    ops = {s["urn"].rsplit("::", 1)[-1]: s["op"] for s in preview.get("steps", [])}
-    return ops.get(name, "same")
-
-
 def _actions(emu: Any, droplet_id: int) -> list[str]:
-    with _api(emu) as api:
+    with emulator_api(emu) as api:
         actions = api.get(f"/v2/droplets/{droplet_id}/actions", params={"per_page": 200}).json()["actions"]
     return [a["type"] for a in sorted(actions, key=lambda a: a["id"])]
 
@@ -51,7 +49,7 @@ def test_create_resize_power_off_drift_snapshot_destroy(new_stack: Any, emu: Any
     # Resize with disk: shutdown → resize → power_on, in place.
     stack.set_config("size", "s-2vcpu-2gb")
     stack.set_config("resizeDisk", "true")
-    assert _op(stack.preview(), "app") == "update"
+    assert planned_op(stack.preview(), "app") == "update"
     stack.up()
     out = stack.outputs()
     assert out["droplet_id"] == droplet_id and out["size"] == "s-2vcpu-2gb" and out["disk_gb"] == 60
@@ -73,39 +71,39 @@ def test_create_resize_power_off_drift_snapshot_destroy(new_stack: Any, emu: Any
     # Drift: renamed outside Pulumi; refresh records it; the next up renames it back.
     [res] = stack.resources("ocean:index:Droplet")
     name = res["outputs"]["name"]
-    with _api(emu) as api:
+    with emulator_api(emu) as api:
         assert (
             api.post(
                 f"/v2/droplets/{droplet_id}/actions", json={"type": "rename", "name": "by-hand"}
             ).status_code
             == 201
         )
-    _wait(lambda: _droplet(emu, droplet_id)["name"] == "by-hand")
+    wait_until(lambda: emulator_droplet(emu, droplet_id)["name"] == "by-hand")
     stack.refresh()
     [res] = stack.resources("ocean:index:Droplet")
     assert res["outputs"]["name"] == "by-hand"
     preview = stack.preview()
-    assert _op(preview, "app") == "update"
+    assert planned_op(preview, "app") == "update"
     stack.up()
-    assert _droplet(emu, droplet_id)["name"] == name
+    assert emulator_droplet(emu, droplet_id)["name"] == name
 
     # Snapshot of the stopped droplet.
     stack.set_config("snapshot", "true")
     stack.up()
     out = stack.outputs()
-    with _api(emu) as api:
+    with emulator_api(emu) as api:
         snap = api.get(f"/v2/snapshots/{out['snapshot_id']}")
     assert snap.status_code == 200 and snap.json()["snapshot"]["resource_id"] == str(droplet_id)
     assert out["snapshot_size_gb"] > 0
 
     stack.destroy()
-    with _api(emu) as api:
+    with emulator_api(emu) as api:
         assert api.get(f"/v2/snapshots/{out['snapshot_id']}").status_code == 404
         assert api.get(f"/v2/droplets/{droplet_id}").status_code == 404
 
 
 def test_import_of_an_existing_droplet_round_trips_with_no_changes(new_stack: Any, emu: Any) -> None:
-    with _api(emu) as api:
+    with emulator_api(emu) as api:
         made = api.post(
             "/v2/droplets",
             json={
@@ -119,7 +117,7 @@ def test_import_of_an_existing_droplet_round_trips_with_no_changes(new_stack: An
                 "ssh_keys": [123],
             },
         ).json()["droplet"]
-    _wait(lambda: _droplet(emu, made["id"])["status"] == "active")
+    wait_until(lambda: emulator_droplet(emu, made["id"])["status"] == "active")
 
     stack = _stack(new_stack, emu, "import pulumi\n")
     stack.import_("ocean:index:Droplet", "imported", str(made["id"]), "--protect=false")
@@ -127,7 +125,7 @@ def test_import_of_an_existing_droplet_round_trips_with_no_changes(new_stack: An
     assert "made-elsewhere" in generated and "user_data" not in generated and "ssh_keys" not in generated
     stack.write_program(generated)
     preview = stack.preview()
-    assert _op(preview, "imported") == "same", preview
+    assert planned_op(preview, "imported") == "same", preview
     assert set(preview["changeSummary"]) == {"same"}
 
     # Saying user data and SSH keys in the program never replaces an imported droplet.
@@ -138,7 +136,7 @@ def test_import_of_an_existing_droplet_round_trips_with_no_changes(new_stack: An
     assert source != generated
     stack.write_program(source)
     preview = stack.preview()
-    assert _op(preview, "imported") in ("same", "update"), preview
+    assert planned_op(preview, "imported") in ("same", "update"), preview
     stack.destroy()
 
 
@@ -154,9 +152,9 @@ def test_an_action_that_errors_mid_update_is_recorded_and_rerun_converges(new_st
     # The resize itself succeeded and is recorded.
     [res] = stack.resources("ocean:index:Droplet")
     assert res["outputs"]["size"] == "s-1vcpu-2gb"
-    assert _droplet(emu, droplet_id)["status"] == "off"
+    assert emulator_droplet(emu, droplet_id)["status"] == "off"
     stack.up()
-    assert _droplet(emu, droplet_id)["status"] == "active"
+    assert emulator_droplet(emu, droplet_id)["status"] == "active"
     assert stack.outputs()["status"] == "active"
 
 
@@ -168,19 +166,3 @@ def test_429_bursts_during_up_are_absorbed(new_stack: Any, emu: Any) -> None:
     assert stack.outputs()["status"] == "active"
     counts = emu.control.requests()["requests"]
     assert sum(1 for r in counts if r["status"] == 429) == 6, "every injected 429 was met, and retried"
-
-
-def _droplet(emu: Any, droplet_id: int) -> dict[str, Any]:
-    with _api(emu) as api:
-        return api.get(f"/v2/droplets/{droplet_id}").json()["droplet"]  # type: ignore[no-any-return]
-
-
-def _wait(predicate: Any, timeout: float = 20.0) -> None:
-    import time
-
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")

@@ -372,9 +372,41 @@ def unknown_outputs(state: type[Model], inputs: Mapping[str, Any]) -> dict[str, 
 
 
 class Resource:
-    """The operations a resource module implements (pulumi-go-provider's infer interfaces)."""
+    """The operations a resource module implements (pulumi-go-provider's infer interfaces), with the
+    defaults most resources share: diff by the Args' field policies, previews with unknown outputs."""
 
     token: ClassVar[str]
     Args: ClassVar[type[Model]]
     State: ClassVar[type[Model]]
     description: ClassVar[str]
+
+    @classmethod
+    def label(cls, urn: str) -> str:
+        """How messages name the resource: `Droplet 'web'`."""
+        return f"{cls.token.split(':')[-1]} '{urn.rsplit('::', 1)[-1] if urn else '?'}'"
+
+    @classmethod
+    def with_name(
+        cls, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], random_seed: bytes
+    ) -> dict[str, Any]:
+        """The inputs with `name` filled when the program left it out: the earlier auto-name if there
+        is one (a resource is not renamed on every run), else a new one from the engine's seed."""
+        inputs = dict(news)
+        if inputs.get("name") in (None, ""):
+            inputs["name"] = olds.get("name") or auto_name(urn.rsplit("::", 1)[-1], random_seed)
+        return inputs
+
+    @classmethod
+    def diff(
+        cls,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        *,
+        old_inputs: Mapping[str, Any] | None = None,
+        ignore_changes: frozenset[str] = frozenset(),
+    ) -> DiffResult:
+        return diff_inputs(cls.Args, olds, news, old_inputs=old_inputs, ignore_changes=ignore_changes)
+
+    @classmethod
+    def preview_create(cls, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return unknown_outputs(cls.State, inputs)

@@ -21,7 +21,6 @@ from ocean.resources.base import (
     CheckFailure,
     ComputedFrom,
     Context,
-    DiffResult,
     Model,
     Normalize,
     PartialFailure,
@@ -33,10 +32,7 @@ from ocean.resources.base import (
     ServerDefault,
     Unreadable,
     UseStateForUnknown,
-    auto_name,
-    diff_inputs,
     explain,
-    unknown_outputs,
     validate,
 )
 from ocean.resources.unknown import UNKNOWN, is_unknown
@@ -262,11 +258,6 @@ _INPUT_KEYS = tuple(DropletArgs.wire_name(f) for f in DropletArgs.model_fields)
 _PROVIDER_ONLY = ("resizeDisk", "shutdownGracePeriod", "backupPolicy")
 
 
-def _label(urn: str) -> str:
-    name = urn.rsplit("::", 1)[-1] if urn else "?"
-    return f"Droplet '{name}'"
-
-
 class Droplet(Resource):
     token: ClassVar[str] = TOKEN
     Args: ClassVar[type[Model]] = DropletArgs
@@ -278,16 +269,12 @@ class Droplet(Resource):
 
     # ------------------------------------------------------------------------------------------ check
 
-    @staticmethod
+    @classmethod
     def check(
-        urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], random_seed: bytes
+        cls, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], random_seed: bytes
     ) -> tuple[dict[str, Any], list[CheckFailure]]:
-        label = _label(urn)
-        inputs = dict(news)
-        if inputs.get("name") in (None, ""):
-            # Keep an earlier auto-name: a droplet is not renamed on every run.
-            old_name = olds.get("name")
-            inputs["name"] = old_name if old_name else auto_name(urn.rsplit("::", 1)[-1], random_seed)
+        label = cls.label(urn)
+        inputs = cls.with_name(urn, olds, news, random_seed)
         checked, failures = validate(DropletArgs, label, inputs)
         if failures:
             return checked, failures
@@ -313,17 +300,7 @@ class Droplet(Resource):
             )
         return checked, failures
 
-    # ------------------------------------------------------------------------------------------- diff
-
-    @staticmethod
-    def diff(
-        olds: Mapping[str, Any],
-        news: Mapping[str, Any],
-        *,
-        old_inputs: Mapping[str, Any] | None = None,
-        ignore_changes: frozenset[str] = frozenset(),
-    ) -> DiffResult:
-        return diff_inputs(DropletArgs, olds, news, old_inputs=old_inputs, ignore_changes=ignore_changes)
+    # ------------------------------------------------------------------------------- change validation
 
     @staticmethod
     async def validate_change(ctx: Context, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
@@ -334,11 +311,12 @@ class Droplet(Resource):
         disk = olds.get("disk")
         sizes = {s.slug: s for s in await ctx.api.sizes.list()}
         size = sizes.get(new_size)
+        label = Droplet.label(ctx.urn)
         if size is None:
-            return [f"{_label(ctx.urn)}: `size` {new_size!r} is not a DigitalOcean size slug"]
+            return [f"{label}: `size` {new_size!r} is not a DigitalOcean size slug"]
         if isinstance(disk, int) and size.disk < disk:
             return [
-                f"{_label(ctx.urn)}: cannot resize to {new_size}: its {size.disk} GB disk is smaller than "
+                f"{label}: cannot resize to {new_size}: its {size.disk} GB disk is smaller than "
                 f"the droplet's current {disk} GB disk (DigitalOcean never shrinks a disk; it was grown "
                 "by a resize with `resizeDisk: true`). Choose a size with at least "
                 f"{disk} GB of disk, or replace the droplet."
@@ -347,9 +325,9 @@ class Droplet(Resource):
 
     # ---------------------------------------------------------------------------------------- preview
 
-    @staticmethod
-    def preview_create(inputs: Mapping[str, Any]) -> dict[str, Any]:
-        out = unknown_outputs(DropletState, inputs)
+    @classmethod
+    def preview_create(cls, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().preview_create(inputs)
         for key in ("userData", "sshKeys"):
             out[key] = inputs.get(key) if inputs.get(key) is not None else _EMPTY[key]
         return out
@@ -372,7 +350,7 @@ class Droplet(Resource):
     async def create(ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         from ocean.api import errors
 
-        label = _label(ctx.urn)
+        label = Droplet.label(ctx.urn)
         body = _create_body(inputs)
         deadline = ctx.deadline(DEFAULT_CREATE_TIMEOUT)
         try:
@@ -456,7 +434,7 @@ class Droplet(Resource):
     async def update(
         ctx: Context, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]
     ) -> dict[str, Any]:
-        label = _label(ctx.urn)
+        label = Droplet.label(ctx.urn)
         droplet_id = _parse_id(resource_id, ctx.urn)
         ops = _Ops(ctx, droplet_id, ctx.deadline(DEFAULT_UPDATE_TIMEOUT))
         # What is true so far: recorded if a later step fails, so the next `up` resumes from there.
@@ -658,7 +636,7 @@ def _parse_id(resource_id: str, urn: str) -> int:
         return int(resource_id)
     except ValueError:
         raise ResourceError(
-            f"{_label(urn)}: {resource_id!r} is not a droplet id; droplet ids are numbers "
+            f"{Droplet.label(urn)}: {resource_id!r} is not a droplet id; droplet ids are numbers "
             "(see `doctl compute droplet list`)."
         ) from None
 

@@ -14,17 +14,13 @@ from pydantic import Field
 from ocean.resources.base import (
     CheckFailure,
     Context,
-    DiffResult,
     Model,
     PartialFailure,
     ReplaceOnChange,
     Resource,
     ResourceError,
     UseStateForUnknown,
-    auto_name,
-    diff_inputs,
     explain,
-    unknown_outputs,
     validate,
 )
 
@@ -71,10 +67,6 @@ class DropletSnapshotState(DropletSnapshotArgs):
     model_config = {"extra": "ignore"}
 
 
-def _label(urn: str) -> str:
-    return f"DropletSnapshot '{urn.rsplit('::', 1)[-1] if urn else '?'}'"
-
-
 class DropletSnapshot(Resource):
     token: ClassVar[str] = TOKEN
     Args: ClassVar[type[Model]] = DropletSnapshotArgs
@@ -84,30 +76,11 @@ class DropletSnapshot(Resource):
         "it; deleting it deletes the snapshot. Use the snapshot id as a Droplet's `image` to restore it."
     )
 
-    @staticmethod
+    @classmethod
     def check(
-        urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], random_seed: bytes
+        cls, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], random_seed: bytes
     ) -> tuple[dict[str, Any], list[CheckFailure]]:
-        inputs = dict(news)
-        if not inputs.get("name"):
-            inputs["name"] = olds.get("name") or auto_name(urn.rsplit("::", 1)[-1], random_seed)
-        return validate(DropletSnapshotArgs, _label(urn), inputs)
-
-    @staticmethod
-    def diff(
-        olds: Mapping[str, Any],
-        news: Mapping[str, Any],
-        *,
-        old_inputs: Mapping[str, Any] | None = None,
-        ignore_changes: frozenset[str] = frozenset(),
-    ) -> DiffResult:
-        return diff_inputs(
-            DropletSnapshotArgs, olds, news, old_inputs=old_inputs, ignore_changes=ignore_changes
-        )
-
-    @staticmethod
-    def preview_create(inputs: Mapping[str, Any]) -> dict[str, Any]:
-        return unknown_outputs(DropletSnapshotState, inputs)
+        return validate(DropletSnapshotArgs, cls.label(urn), cls.with_name(urn, olds, news, random_seed))
 
     @staticmethod
     def preview_update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
@@ -141,8 +114,8 @@ class DropletSnapshot(Resource):
                 raise
             state = await _state(ctx, str(found), inputs)
             raise PartialFailure(
-                f"{_label(ctx.urn)}: snapshot {found} was created but the action did not complete: "
-                f"{explain(e)}",
+                f"{DropletSnapshot.label(ctx.urn)}: snapshot {found} was created but the action did not "
+                f"complete: {explain(e)}",
                 resource_id=str(found),
                 state=state,
                 inputs=dict(inputs),
@@ -150,8 +123,8 @@ class DropletSnapshot(Resource):
         snapshot_id = await _find(ctx, droplet_id, name)
         if snapshot_id is None:
             raise ResourceError(
-                f"{_label(ctx.urn)}: the snapshot action completed but droplet {droplet_id} has no snapshot "
-                f"named {name!r}; check `doctl compute droplet snapshots {droplet_id}`"
+                f"{DropletSnapshot.label(ctx.urn)}: the snapshot action completed but droplet {droplet_id} "
+                f"has no snapshot named {name!r}; check `doctl compute droplet snapshots {droplet_id}`"
             )
         return str(snapshot_id), await _state(ctx, str(snapshot_id), inputs)
 
