@@ -99,9 +99,11 @@ async def test_client_default_governor_is_process_wide() -> None:
     from ocean.api import DigitalOceanClient
 
     a = DigitalOceanClient("t", "https://api.x.test", transport=httpx.MockTransport(lambda r: resp(204)))
-    b = DigitalOceanClient("t2", "https://api.x.test/", transport=httpx.MockTransport(lambda r: resp(204)))
-    assert a.governor is b.governor
-    await asyncio.gather(a.aclose(), b.aclose())
+    b = DigitalOceanClient("t", "https://api.x.test/", transport=httpx.MockTransport(lambda r: resp(204)))
+    other = DigitalOceanClient("t2", "https://api.x.test", transport=httpx.MockTransport(lambda r: resp(204)))
+    assert a.governor is b.governor, "every client of one token shares its budget"
+    assert other.governor is not a.governor, "DigitalOcean counts requests per token"
+    await asyncio.gather(a.aclose(), b.aclose(), other.aclose())
 
 
 def test_real_clock_smoke() -> None:
@@ -109,3 +111,12 @@ def test_real_clock_smoke() -> None:
     t = time.monotonic()
     assert gov.reserve() == 0.0
     assert time.monotonic() - t < 1
+
+
+def test_shared_governors_are_per_token_and_endpoint() -> None:
+    from ocean.api import shared_governor
+
+    a = shared_governor("https://api.digitalocean.com/", "token-a")
+    assert shared_governor("https://api.digitalocean.com", "token-a") is a
+    assert shared_governor("https://api.digitalocean.com", "token-b") is not a
+    assert shared_governor("http://127.0.0.1:8080", "token-a") is not a

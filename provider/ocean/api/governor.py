@@ -151,9 +151,12 @@ _shared: dict[str, RateGovernor] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_governor(base_url: str) -> RateGovernor:
-    """The process-wide governor for ``base_url``."""
-    key = base_url.rstrip("/")
+def shared_governor(base_url: str, token: str = "") -> RateGovernor:
+    """The process-wide governor for ``token`` at ``base_url``: DigitalOcean counts requests per token,
+    so two accounts in one program do not slow each other down. (The token is only hashed into the key.)"""
+    import hashlib
+
+    key = f"{base_url.rstrip('/')}#{hashlib.sha256(token.encode()).hexdigest()[:16]}"
     with _shared_lock:
         gov = _shared.get(key)
         if gov is None:

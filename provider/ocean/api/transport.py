@@ -120,7 +120,7 @@ class Transport:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.governor = governor if governor is not None else shared_governor(self.base_url)
+        self.governor = governor if governor is not None else shared_governor(self.base_url, token)
         self._sleep: Sleep = sleep if sleep is not None else _asyncio_sleep
         self._clock = clock
         self._wall = wall
