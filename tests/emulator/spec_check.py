@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,10 @@ SPEC_PATH = (Path(__file__).resolve().parents[2] / "../shared/spec/DigitalOcean-
 SPEC_HOST = "https://api.digitalocean.com"
 
 
+@functools.cache
 def load_spec() -> dict[str, Any]:
+    """The parsed spec, loaded once per process (test collection and the ``spec`` fixture share it):
+    treat it as read-only."""
     with SPEC_PATH.open("rb") as fh:
         spec: dict[str, Any] = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return spec

@@ -13,6 +13,50 @@ from typing import Any
 from ocean.emulator import catalogue
 from ocean.emulator.errors import bad_request, not_found, unprocessable
 from ocean.emulator.pipeline import Call, Json, Reply, paginate
+from ocean.emulator.validation import Body
+
+# Request bodies, as DigitalOcean's spec shapes them.
+SSH_KEY_CREATE = Body({"name": "string", "public_key": "string"}, required=("name", "public_key"))
+SSH_KEY_UPDATE = Body({"name": "string"})
+IMAGE_UPDATE = Body({"name": "string", "distribution": "string", "description": "string"})
+DROPLET_CREATE = Body(
+    {
+        "name": "string",
+        "names": "array[string]",
+        "region": "string",
+        "size": "string",
+        "image": "string|integer",
+        "ssh_keys": "array[string|integer]",
+        "backups": "boolean",
+        "backup_policy": "object",
+        "ipv6": "boolean",
+        "monitoring": "boolean",
+        "tags": "array[string]",
+        "user_data": "string",
+        "private_networking": "boolean",
+        "volumes": "array[string]",
+        "vpc_uuid": "string",
+        "with_droplet_agent": "boolean",
+        "public_networking": "boolean",
+    },
+    required=("size", "image"),
+    one_of_required=("name", "names"),
+    nullable=frozenset({"tags"}),
+)
+DROPLET_ACTION = Body(
+    {
+        "type": "string",
+        "name": "string",
+        "size": "string",
+        "disk": "boolean",
+        "image": "string|integer",
+        "kernel": "integer",
+        "backup_policy": "object",
+    },
+    required=("type",),
+)
+TAG_CREATE = Body({"name": "string"}, required=("name",))
+TAG_RESOURCES = Body({"resources": "array[object]"}, required=("resources",))
 
 
 def _int_param(call: Call, name: str) -> int:
@@ -41,7 +85,7 @@ def list_ssh_keys(call: Call) -> Reply:
 
 
 def create_ssh_key(call: Call) -> Reply:
-    return 201, {"ssh_key": call.backend.create_ssh_key(call.json())}
+    return 201, {"ssh_key": call.backend.create_ssh_key(SSH_KEY_CREATE.parse(call))}
 
 
 def get_ssh_key(call: Call) -> Reply:
@@ -50,7 +94,7 @@ def get_ssh_key(call: Call) -> Reply:
 
 def update_ssh_key(call: Call) -> Reply:
     ref = str(call.params["ssh_key_identifier"])
-    return 200, {"ssh_key": call.backend.update_ssh_key(ref, call.json())}
+    return 200, {"ssh_key": call.backend.update_ssh_key(ref, SSH_KEY_UPDATE.parse(call))}
 
 
 def delete_ssh_key(call: Call) -> Reply:
@@ -81,7 +125,7 @@ def get_image(call: Call) -> Reply:
 
 
 def update_image(call: Call) -> Reply:
-    return 200, {"image": call.backend.update_image(str(call.params["image_id"]), call.json())}
+    return 200, {"image": call.backend.update_image(str(call.params["image_id"]), IMAGE_UPDATE.parse(call))}
 
 
 def delete_image(call: Call) -> Reply:
@@ -93,7 +137,7 @@ def delete_image(call: Call) -> Reply:
 
 
 def create_droplets(call: Call) -> Reply:
-    body = call.json()
+    body = DROPLET_CREATE.parse(call)
     if "name" in body and "names" in body:
         raise unprocessable("Specify either name or names, not both.")
     droplets, actions = call.backend.create_droplets(body)
@@ -172,9 +216,7 @@ def droplet_snapshots(call: Call) -> Reply:
 
 
 def post_droplet_action(call: Call) -> Reply:
-    body = call.json()
-    if "type" not in body:
-        raise unprocessable("type is required")
+    body = DROPLET_ACTION.parse(call)
     action = call.backend.droplet_action(_int_param(call, "droplet_id"), body)
     return 201, {"action": action}
 
@@ -183,9 +225,7 @@ def post_droplet_actions_by_tag(call: Call) -> Reply:
     tag_name = call.query.get("tag_name")
     if not tag_name:
         raise bad_request("tag_name is required to act on Droplets by tag.")
-    body = call.json()
-    if "type" not in body:
-        raise unprocessable("type is required")
+    body = DROPLET_ACTION.parse(call)
     return 201, {"actions": call.backend.droplet_actions_by_tag(tag_name, body)}
 
 
@@ -211,11 +251,7 @@ def get_action(call: Call) -> Reply:
 
 
 def create_tag(call: Call) -> Reply:
-    body = call.json()
-    name = body.get("name")
-    if not isinstance(name, str):
-        raise unprocessable("name is required")
-    return 201, {"tag": call.backend.create_tag(name)}
+    return 201, {"tag": call.backend.create_tag(TAG_CREATE.parse(call)["name"])}
 
 
 def list_tags(call: Call) -> Reply:
@@ -232,8 +268,8 @@ def delete_tag(call: Call) -> Reply:
 
 
 def _resources(call: Call) -> list[Json]:
-    resources = call.json().get("resources")
-    if not isinstance(resources, list) or not resources:
+    resources: list[Json] = TAG_RESOURCES.parse(call)["resources"]
+    if not resources:
         raise unprocessable("resources is required: a list of {resource_id, resource_type}")
     return resources
 

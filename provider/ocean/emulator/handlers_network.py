@@ -3,10 +3,37 @@
 from __future__ import annotations
 
 from ocean.emulator.pipeline import Call, Handler, Reply, paginate
+from ocean.emulator.validation import Body
+
+# Request bodies, as DigitalOcean's spec shapes them. The firewall paths document 400 for a bad body.
+VPC_CREATE = Body(
+    {"name": "string", "description": "string", "region": "string", "ip_range": "string"},
+    required=("name", "region"),
+)
+VPC_FIELDS = {"name": "string", "description": "string", "default": "boolean"}
+VPC_PUT = Body(VPC_FIELDS, required=("name",))
+VPC_PATCH = Body(VPC_FIELDS)
+PEERING_OF_VPC_CREATE = Body({"name": "string", "vpc_id": "string"}, required=("name", "vpc_id"))
+PEERING_CREATE = Body({"name": "string", "vpc_ids": "array[string]"}, required=("name", "vpc_ids"))
+PEERING_UPDATE = Body({"name": "string"}, required=("name",))
+_RULES = {"inbound_rules": "array[object]", "outbound_rules": "array[object]"}
+_NULLABLE = frozenset({"droplet_ids", "tags", "inbound_rules", "outbound_rules"})
+FIREWALL = Body(
+    {"name": "string", "droplet_ids": "array[integer]", "tags": "array[string]", **_RULES},
+    required=("name",),
+    one_of_required=("inbound_rules", "outbound_rules"),
+    status=400,
+    nullable=_NULLABLE,
+)
+FIREWALL_DROPLETS = Body({"droplet_ids": "array[integer]"}, required=("droplet_ids",), status=400)
+FIREWALL_TAGS = Body({"tags": "array[string]"}, required=("tags",), status=400)
+FIREWALL_RULES = Body(
+    _RULES, one_of_required=("inbound_rules", "outbound_rules"), status=400, nullable=_NULLABLE
+)
 
 
 def create_vpc(call: Call) -> Reply:
-    return 201, {"vpc": call.backend.create_vpc(call.json())}
+    return 201, {"vpc": call.backend.create_vpc(VPC_CREATE.parse(call))}
 
 
 def list_vpcs(call: Call) -> Reply:
@@ -18,11 +45,11 @@ def get_vpc(call: Call) -> Reply:
 
 
 def put_vpc(call: Call) -> Reply:
-    return 200, {"vpc": call.backend.update_vpc(call.params["vpc_id"], call.json(), partial=False)}
+    return 200, {"vpc": call.backend.update_vpc(call.params["vpc_id"], VPC_PUT.parse(call), partial=False)}
 
 
 def patch_vpc(call: Call) -> Reply:
-    return 200, {"vpc": call.backend.update_vpc(call.params["vpc_id"], call.json(), partial=True)}
+    return 200, {"vpc": call.backend.update_vpc(call.params["vpc_id"], VPC_PATCH.parse(call), partial=True)}
 
 
 def delete_vpc(call: Call) -> Reply:
@@ -41,18 +68,24 @@ def vpc_peerings_of_vpc(call: Call) -> Reply:
 
 
 def create_peering_of_vpc(call: Call) -> Reply:
-    return 202, {"peering": call.backend.create_vpc_peering_from(call.params["vpc_id"], call.json())}
+    return 202, {
+        "peering": call.backend.create_vpc_peering_from(
+            call.params["vpc_id"], PEERING_OF_VPC_CREATE.parse(call)
+        )
+    }
 
 
 def patch_peering_of_vpc(call: Call) -> Reply:
     peering_id = call.params["vpc_peering_id"]
     return 200, {
-        "peering": call.backend.rename_vpc_peering_of(call.params["vpc_id"], peering_id, call.json())
+        "peering": call.backend.rename_vpc_peering_of(
+            call.params["vpc_id"], peering_id, PEERING_UPDATE.parse(call)
+        )
     }
 
 
 def create_vpc_peering(call: Call) -> Reply:
-    return 202, {"vpc_peering": call.backend.create_vpc_peering(call.json())}
+    return 202, {"vpc_peering": call.backend.create_vpc_peering(PEERING_CREATE.parse(call))}
 
 
 def list_vpc_peerings(call: Call) -> Reply:
@@ -64,7 +97,11 @@ def get_vpc_peering(call: Call) -> Reply:
 
 
 def patch_vpc_peering(call: Call) -> Reply:
-    return 200, {"vpc_peering": call.backend.rename_vpc_peering(call.params["vpc_peering_id"], call.json())}
+    return 200, {
+        "vpc_peering": call.backend.rename_vpc_peering(
+            call.params["vpc_peering_id"], PEERING_UPDATE.parse(call)
+        )
+    }
 
 
 def delete_vpc_peering(call: Call) -> Reply:
@@ -72,7 +109,7 @@ def delete_vpc_peering(call: Call) -> Reply:
 
 
 def create_firewall(call: Call) -> Reply:
-    return 202, {"firewall": call.backend.create_firewall(call.json())}
+    return 202, {"firewall": call.backend.create_firewall(FIREWALL.parse(call))}
 
 
 def list_firewalls(call: Call) -> Reply:
@@ -89,7 +126,7 @@ def get_firewall(call: Call) -> Reply:
 
 
 def put_firewall(call: Call) -> Reply:
-    return 200, {"firewall": call.backend.replace_firewall(call.params["firewall_id"], call.json())}
+    return 200, {"firewall": call.backend.replace_firewall(call.params["firewall_id"], FIREWALL.parse(call))}
 
 
 def delete_firewall(call: Call) -> Reply:
@@ -98,32 +135,36 @@ def delete_firewall(call: Call) -> Reply:
 
 
 def add_firewall_droplets(call: Call) -> Reply:
-    call.backend.firewall_droplets(call.params["firewall_id"], call.json().get("droplet_ids"), add=True)
+    call.backend.firewall_droplets(
+        call.params["firewall_id"], FIREWALL_DROPLETS.parse(call)["droplet_ids"], add=True
+    )
     return 204, None
 
 
 def remove_firewall_droplets(call: Call) -> Reply:
-    call.backend.firewall_droplets(call.params["firewall_id"], call.json().get("droplet_ids"), add=False)
+    call.backend.firewall_droplets(
+        call.params["firewall_id"], FIREWALL_DROPLETS.parse(call)["droplet_ids"], add=False
+    )
     return 204, None
 
 
 def add_firewall_tags(call: Call) -> Reply:
-    call.backend.firewall_tags(call.params["firewall_id"], call.json().get("tags"), add=True)
+    call.backend.firewall_tags(call.params["firewall_id"], FIREWALL_TAGS.parse(call)["tags"], add=True)
     return 204, None
 
 
 def remove_firewall_tags(call: Call) -> Reply:
-    call.backend.firewall_tags(call.params["firewall_id"], call.json().get("tags"), add=False)
+    call.backend.firewall_tags(call.params["firewall_id"], FIREWALL_TAGS.parse(call)["tags"], add=False)
     return 204, None
 
 
 def add_firewall_rules(call: Call) -> Reply:
-    call.backend.firewall_rules(call.params["firewall_id"], call.json(), add=True)
+    call.backend.firewall_rules(call.params["firewall_id"], FIREWALL_RULES.parse(call), add=True)
     return 204, None
 
 
 def remove_firewall_rules(call: Call) -> Reply:
-    call.backend.firewall_rules(call.params["firewall_id"], call.json(), add=False)
+    call.backend.firewall_rules(call.params["firewall_id"], FIREWALL_RULES.parse(call), add=False)
     return 204, None
 
 

@@ -13,6 +13,16 @@ from urllib.parse import unquote
 
 from ocean.emulator.errors import unprocessable
 from ocean.emulator.pipeline import Call, Handler, Reply, paginate
+from ocean.emulator.validation import Body
+
+# Request bodies, as DigitalOcean's spec shapes them.
+_REGISTRY_FIELDS = {"name": "string", "subscription_tier_slug": "string", "region": "string"}
+REGISTRY_CREATE = Body(_REGISTRY_FIELDS, required=("name",))
+LEGACY_REGISTRY_CREATE = Body(_REGISTRY_FIELDS, required=("name", "subscription_tier_slug"))
+VALIDATE_NAME = Body({"name": "string"}, required=("name",))
+SUBSCRIPTION_UPDATE = Body({"tier_slug": "string"})
+GC_START = Body({"type": "string"})
+GC_UPDATE = Body({"cancel": "boolean"})
 
 
 def _name(call: Call) -> str:
@@ -28,13 +38,11 @@ def _repository(call: Call) -> str:
 
 
 def create_registry(call: Call) -> Reply:
-    return 201, {"registry": call.backend.create_registry(call.json())}
+    return 201, {"registry": call.backend.create_registry(REGISTRY_CREATE.parse(call))}
 
 
 def create_legacy_registry(call: Call) -> Reply:
-    body = call.json()
-    if "subscription_tier_slug" not in body:
-        raise unprocessable("subscription_tier_slug is required")
+    body = LEGACY_REGISTRY_CREATE.parse(call)
     return 201, {"registry": call.backend.create_registry(body, legacy=True)}
 
 
@@ -61,7 +69,7 @@ def delete_legacy_registry(call: Call) -> Reply:
 
 
 def validate_name(call: Call) -> Reply:
-    call.backend.validate_registry_name(call.json().get("name"))
+    call.backend.validate_registry_name(VALIDATE_NAME.parse(call)["name"])
     return 204, None
 
 
@@ -90,7 +98,7 @@ def get_subscription(call: Call) -> Reply:
 
 
 def update_subscription(call: Call) -> Reply:
-    return 200, {"subscription": call.backend.update_subscription(call.json())}
+    return 200, {"subscription": call.backend.update_subscription(SUBSCRIPTION_UPDATE.parse(call))}
 
 
 def get_options(call: Call) -> Reply:
@@ -138,7 +146,7 @@ def delete_manifest(call: Call) -> Reply:
 
 
 def start_gc(call: Call) -> Reply:
-    gc = call.backend.start_garbage_collection(_name(call), call.json().get("type"))
+    gc = call.backend.start_garbage_collection(_name(call), GC_START.parse(call).get("type"))
     return 201, {"garbage_collection": gc}
 
 
@@ -153,7 +161,9 @@ def list_gcs(call: Call) -> Reply:
 def update_gc(call: Call) -> Reply:
     gc_id = str(call.params["garbage_collection_uuid"])
     return 200, {
-        "garbage_collection": call.backend.update_garbage_collection(_name(call), gc_id, call.json())
+        "garbage_collection": call.backend.update_garbage_collection(
+            _name(call), gc_id, GC_UPDATE.parse(call)
+        )
     }
 
 
