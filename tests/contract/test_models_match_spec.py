@@ -176,6 +176,8 @@ SCHEMAS: list[tuple[type[BaseModel], str]] = [
     (m.NetworkV4, "network_v4"),
     (m.NetworkV6, "network_v6"),
     (m.DropletNextBackupWindow, "droplet_next_backup_window"),
+    (m.DropletBackupPolicy, "droplet_backup_policy_record"),
+    (m.DropletBackupPolicySettings, "droplet_backup_policy"),
     (m.DiskInfo, "disk_info"),
     (m.GPUInfo, "gpu_info"),
     (m.Snapshot, "snapshots"),

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ocean.api import errors
-from ocean.api.models import Action, Droplet, Size
+from ocean.api.models import Action, Droplet, DropletBackupPolicy, Size
 
 SIZES = {
     "s-1vcpu-1gb": dict(memory=1024, vcpus=1, disk=25, price_monthly=6.0, price_hourly=0.00893),
@@ -25,6 +25,7 @@ SIZES = {
     "s-2vcpu-4gb": dict(memory=4096, vcpus=2, disk=80, price_monthly=24.0, price_hourly=0.03571),
 }
 
+DEFAULT_POLICY = {"plan": "weekly", "weekday": "SUN", "hour": 0}
 DURATIONS = {
     "create": 30.0,
     "shutdown": 15.0,
@@ -126,6 +127,9 @@ class FakeDigitalOcean:
                     d["disk"] = SIZES[a.params["size"]]["disk"]
             elif a.type == "enable_backups":
                 d["features"].add("backups")
+                d["policy"] = a.params.get("backup_policy") or DEFAULT_POLICY
+            elif a.type == "change_backup_policy":
+                d["policy"] = a.params["backup_policy"]
             elif a.type == "disable_backups":
                 d["features"].discard("backups")
             elif a.type == "enable_ipv6":
@@ -183,6 +187,8 @@ class FakeDigitalOcean:
             "image": body["image"],
             "features": {f for f in ("ipv6", "backups", "monitoring") if body.get(f)},
         }
+        if body.get("backup_policy"):
+            self.droplets[droplet_id]["policy"] = body["backup_policy"]
         action = self._start(droplet_id, "create")
         return SimpleNamespace(droplet=self._droplet_model(droplet_id), action_ids=[action.id])
 
@@ -199,6 +205,18 @@ class FakeDigitalOcean:
                 f"/v2/droplets/{droplet_id}",
             )
         return self._droplet_model(droplet_id)
+
+    async def backup_policy(self, droplet_id: int) -> DropletBackupPolicy:
+        self.log.append("GET backup policy")
+        self._settle()
+        d = self.droplets[droplet_id]
+        return DropletBackupPolicy.model_validate(
+            {
+                "droplet_id": droplet_id,
+                "backup_enabled": "backups" in d["features"],
+                "backup_policy": {**DEFAULT_POLICY, **d.get("policy", {}), "window_length_hours": 4},
+            }
+        )
 
     async def delete(self, droplet_id: int) -> None:
         self.log.append("DELETE droplet")

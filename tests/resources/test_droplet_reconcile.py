@@ -276,3 +276,30 @@ def test_resize_to_a_smaller_disk_after_growing_is_refused_at_preview(
     problems = run(Droplet.validate_change(ctx(do, clock), state, {**INPUTS, "size": "s-1vcpu-2gb"}))
     assert len(problems) == 1 and "80 GB" in problems[0] and "50 GB" in problems[0]
     assert run(Droplet.validate_change(ctx(do, clock), state, {**INPUTS, "size": "s-2vcpu-4gb"})) == []
+
+
+def test_backup_policy_drift_is_seen_and_put_back(do: FakeDigitalOcean, clock: FakeClock) -> None:
+    policy = {"plan": "weekly", "weekday": "MON", "hour": None}
+    rid, state = create(do, clock, backups=True, backupPolicy=policy)
+    assert do.droplets[int(rid)]["policy"]["weekday"] == "MON"
+    do.droplets[int(rid)]["policy"] = {"plan": "weekly", "weekday": "TUE", "hour": 16}  # changed elsewhere
+    wanted = {**INPUTS, "backups": True, "backupPolicy": policy}
+    found = run(Droplet.read(ctx(do, clock), rid, state, wanted))
+    assert found is not None
+    outputs, _ = found
+    assert outputs["backupPolicy"] == {"plan": "weekly", "weekday": "TUE", "hour": None}, (
+        "the hour was left to DigitalOcean: not drift"
+    )
+    diff = Droplet.diff(outputs, wanted)
+    assert diff.detailed == {"backupPolicy": "update"}
+    do.log.clear()
+    run(Droplet.update(ctx(do, clock), rid, outputs, wanted))
+    assert do.posted() == ["change_backup_policy"]
+    assert do.droplets[int(rid)]["policy"]["weekday"] == "MON"
+
+
+def test_a_backup_policy_left_out_accepts_the_default(do: FakeDigitalOcean, clock: FakeClock) -> None:
+    rid, state = create(do, clock, backups=True)
+    found = run(Droplet.read(ctx(do, clock), rid, state, {**INPUTS, "backups": True}))
+    assert found is not None
+    assert not Droplet.diff(found[0], {**INPUTS, "backups": True}).changes

@@ -173,7 +173,12 @@ class DropletArgs(Model):
     backups: Annotated[bool, Field(default=False, description="Whether to enable backups.")]
     backup_policy: Annotated[
         DropletBackupPolicy | None,
-        Field(default=None, description="When backups are taken (with `backups: true`)."),
+        Field(
+            default=None,
+            description="When backups are taken (with `backups: true`). Left out, DigitalOcean's default "
+            "policy applies.",
+        ),
+        ServerDefault(),
     ]
     running: Annotated[
         bool,
@@ -369,8 +374,6 @@ class Droplet(Resource):
                 await ops.wait(action_id, "create", expected_s=EXPECTED_CREATE_S)
             if inputs.get("running") is False:
                 await ops.power_down(int(inputs.get("shutdownGracePeriod") or DEFAULT_SHUTDOWN_GRACE))
-            if inputs.get("backupPolicy") and inputs.get("backups"):
-                await ops.act("change_backup_policy", backup_policy=_policy_body(inputs["backupPolicy"]))
             droplet = await ctx.api.droplets.get(droplet_id)
         except Exception as e:
             # The droplet exists: record it, whatever went wrong while waiting for it.
@@ -407,7 +410,11 @@ class Droplet(Resource):
         # What DigitalOcean cannot tell us comes from what we knew.
         known = {**dict(state), **dict(inputs)}
         prior = {k: known[k] for k in ("userData", "sshKeys", "image", *_PROVIDER_ONLY) if k in known}
-        outputs = to_state(droplet, prior, imported=importing)
+        live_policy = None
+        if prior.get("backupPolicy") and "backups" in (droplet.features or []):
+            # The policy is not part of the droplet: ask for it, so a change made elsewhere shows.
+            live_policy = await ctx.api.droplets.backup_policy(droplet_id)
+        outputs = to_state(droplet, prior, imported=importing, live_policy=live_policy)
         if inputs:
             # A refresh: the program's inputs stand; drift shows in the outputs, and the next `up`
             # plans the way back (an auto-name, in particular, is not replaced by the drifted name).
@@ -664,6 +671,8 @@ def _create_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
         body["user_data"] = inputs["userData"]
     if inputs.get("vpcUuid"):
         body["vpc_uuid"] = inputs["vpcUuid"]
+    if inputs.get("backups") and inputs.get("backupPolicy"):
+        body["backup_policy"] = _policy_body(inputs["backupPolicy"])
     return body
 
 
@@ -680,14 +689,26 @@ async def _sync_tags(api: Any, droplet_id: int, old: list[str], new: list[str]) 
             await api.tags.untag_resources(tag, resource)
 
 
+def _backup_policy(wanted: Any, live: Any) -> Any:
+    """The policy to record: what the program asked for, with DigitalOcean's current values for the
+    settings the program set (the ones it left out are DigitalOcean's to choose, and not drift)."""
+    if not isinstance(wanted, Mapping) or live is None or live.backup_policy is None:
+        return wanted
+    actual = live.backup_policy
+    return {k: getattr(actual, k) if wanted.get(k) is not None else None for k in ("plan", "weekday", "hour")}
+
+
 # An input DigitalOcean never returns, recorded as "known to be empty" after a create, so that it is
 # told apart from "never known" after an import (see Unreadable).
 _EMPTY: dict[str, Any] = {"userData": "", "sshKeys": []}
 
 
-def to_state(droplet: Any, inputs: Mapping[str, Any], *, imported: bool = False) -> dict[str, Any]:
+def to_state(
+    droplet: Any, inputs: Mapping[str, Any], *, imported: bool = False, live_policy: Any = None
+) -> dict[str, Any]:
     """The outputs for a droplet as DigitalOcean reports it; inputs DigitalOcean does not echo
-    (user data, SSH keys, the image as the user wrote it) come from `inputs`."""
+    (user data, SSH keys, the image as the user wrote it) come from `inputs`. `live_policy` (the
+    droplet's backup policy as DigitalOcean has it) replaces the recorded one where the program set it."""
     image_slug = getattr(droplet.image, "slug", None) if droplet.image is not None else None
     image_id = getattr(droplet.image, "id", None) if droplet.image is not None else None
     wanted_image = inputs.get("image")
@@ -714,7 +735,9 @@ def to_state(droplet: Any, inputs: Mapping[str, Any], *, imported: bool = False)
         "ipv6": "ipv6" in features or droplet.public_ipv6 is not None,
         "monitoring": "monitoring" in features,
         "backups": "backups" in features,
-        "backupPolicy": inputs.get("backupPolicy") if "backups" in features else None,
+        "backupPolicy": _backup_policy(inputs.get("backupPolicy"), live_policy)
+        if "backups" in features
+        else None,
         "running": droplet.status != "off",
         "resizeDisk": bool(inputs.get("resizeDisk", False)),
         "shutdownGracePeriod": int(inputs.get("shutdownGracePeriod") or DEFAULT_SHUTDOWN_GRACE),

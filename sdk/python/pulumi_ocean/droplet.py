@@ -36,7 +36,7 @@ class DropletArgs:
         :param pulumi.Input[str] image: The image to create the droplet from: a public image slug (`ubuntu-24-04-x64`) or an image id. A slug is compared as written, so DigitalOcean moving the slug to a newer image does not replace the droplet.
         :param pulumi.Input[str] region: The slug of the region to create the droplet in, e.g. `nyc3`.
         :param pulumi.Input[str] size: The slug of the droplet's size, e.g. `s-1vcpu-1gb`. Changing it resizes the droplet in place: it is shut down (gracefully, then forcibly after `shutdownGracePeriod`), resized, and powered back on if it was running.
-        :param pulumi.Input['DropletBackupPolicyArgs'] backup_policy: When backups are taken (with `backups: true`).
+        :param pulumi.Input['DropletBackupPolicyArgs'] backup_policy: When backups are taken (with `backups: true`). Left out, DigitalOcean's default policy applies.
         :param pulumi.Input[bool] backups: Whether to enable backups.
         :param pulumi.Input[bool] ipv6: Whether public IPv6 is enabled. Turning it on is done in place; turning it off replaces the droplet (DigitalOcean cannot disable IPv6).
         :param pulumi.Input[bool] monitoring: Whether to install the DigitalOcean monitoring agent.
@@ -129,7 +129,7 @@ class DropletArgs:
     @pulumi.getter(name="backupPolicy")
     def backup_policy(self) -> Optional[pulumi.Input['DropletBackupPolicyArgs']]:
         """
-        When backups are taken (with `backups: true`).
+        When backups are taken (with `backups: true`). Left out, DigitalOcean's default policy applies.
         """
         return pulumi.get(self, "backup_policy")
 
@@ -296,7 +296,7 @@ class Droplet(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[pulumi.InputType['DropletBackupPolicyArgs']] backup_policy: When backups are taken (with `backups: true`).
+        :param pulumi.Input[pulumi.InputType['DropletBackupPolicyArgs']] backup_policy: When backups are taken (with `backups: true`). Left out, DigitalOcean's default policy applies.
         :param pulumi.Input[bool] backups: Whether to enable backups.
         :param pulumi.Input[str] image: The image to create the droplet from: a public image slug (`ubuntu-24-04-x64`) or an image id. A slug is compared as written, so DigitalOcean moving the slug to a newer image does not replace the droplet.
         :param pulumi.Input[bool] ipv6: Whether public IPv6 is enabled. Turning it on is done in place; turning it off replaces the droplet (DigitalOcean cannot disable IPv6).
@@ -464,7 +464,7 @@ class Droplet(pulumi.CustomResource):
     @pulumi.getter(name="backupPolicy")
     def backup_policy(self) -> pulumi.Output[Optional['outputs.DropletBackupPolicy']]:
         """
-        When backups are taken (with `backups: true`).
+        When backups are taken (with `backups: true`). Left out, DigitalOcean's default policy applies.
         """
         return pulumi.get(self, "backup_policy")
 

@@ -3,6 +3,7 @@
 from .action import ACTION_STATUSES, Action, ActionLink
 from .disk_info import DiskInfo, DiskSize
 from .droplet import DROPLET_STATUSES, Droplet, DropletCreated, DropletNetworks
+from .droplet_backup_policy import DropletBackupPolicy, DropletBackupPolicySettings
 from .droplet_next_backup_window import DropletNextBackupWindow
 from .firewall import FIREWALL_STATUSES, Firewall, FirewallPendingChange
 from .firewall_rule import FirewallInboundRule, FirewallOutboundRule
@@ -26,7 +27,8 @@ from .vpc_peering import VPC_PEERING_STATUSES, VpcPeering
 
 __all__ = [
     "ACTION_STATUSES", "APIMeta", "Action", "ActionLink", "DROPLET_STATUSES", "DiskInfo", "DiskSize",
-    "Droplet", "DropletCreated", "DropletNetworks", "DropletNextBackupWindow", "DropletSnapshot",
+    "Droplet", "DropletBackupPolicy", "DropletBackupPolicySettings", "DropletCreated", "DropletNetworks",
+    "DropletNextBackupWindow", "DropletSnapshot",
     "FIREWALL_STATUSES", "Firewall", "FirewallInboundRule", "FirewallOutboundRule", "FirewallPendingChange",
     "FirewallRuleTarget", "GC_STATUSES", "GC_TERMINAL_STATUSES", "GC_TYPES", "GPUInfo", "GPUVram",
     "GarbageCollection", "Image", "Kernel", "MetaProperties", "NetworkV4", "NetworkV6", "PageLinks",

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..models.action import Action
 from ..models.droplet import Droplet, DropletCreated
+from ..models.droplet_backup_policy import DropletBackupPolicy
 from ..models.snapshot import DropletSnapshot
 from ..pagination import Paginator
 from ._base import Service, seg
@@ -68,6 +69,11 @@ class Droplets(Service):
 
     def backups(self, droplet_id: int) -> Paginator[DropletSnapshot]:
         return Paginator(self._t, f"/v2/droplets/{seg(droplet_id)}/backups", "backups", DropletSnapshot)
+
+    async def backup_policy(self, droplet_id: int) -> DropletBackupPolicy:
+        """Whether backups are on, and when they are taken."""
+        path = f"/v2/droplets/{seg(droplet_id)}/backups/policy"
+        return await self._get(path, "policy", DropletBackupPolicy)
 
 
 class DropletActions(Service):
