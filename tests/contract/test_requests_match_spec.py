@@ -135,6 +135,7 @@ CALLS: list[tuple[str, Call]] = [
     ("images.get[id]", lambda c: c.images.get(7555620)),
     ("images.get[slug]", lambda c: c.images.get("ubuntu-24-04-x64")),
     ("images.list", lambda c: _drain(c.images.list(type="distribution", private=False, tag_name="x"))),
+    ("images.update", lambda c: c.images.update(7555620, {"name": "renamed-snapshot"})),
     ("snapshots.get", lambda c: c.snapshots.get(6372321)),
     ("snapshots.list", lambda c: _drain(c.snapshots.list())),
     ("snapshots.list[droplet]", lambda c: _drain(c.snapshots.list(resource_type="droplet"))),

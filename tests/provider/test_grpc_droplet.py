@@ -181,3 +181,49 @@ def test_cancel_stops_a_create_wait_promptly_and_records_the_droplet(
     status.ParseFromString(dict(info.value.trailing_metadata())["grpc-status-details-bin"])
     detail = provider_pb2.ErrorResourceInitFailed()
     assert status.details[0].Unpack(detail) and detail.id.isdigit(), "the droplet is recorded"
+
+
+SNAP_URN = "urn:pulumi:dev::proj::ocean:index:DropletSnapshot::snap"
+
+
+def test_droplet_snapshot_create_rename_import_and_delete(provider: Any, emu: Any) -> None:
+    configure(provider, emu.base_url)
+    _, droplet = _create(provider)
+    droplet_id = marshal.decode(droplet.properties)["dropletId"]
+    checked = provider.Check(
+        provider_pb2.CheckRequest(
+            urn=SNAP_URN, news=marshal.encode({"dropletId": droplet_id}), randomSeed=b"s"
+        )
+    ).inputs
+    assert marshal.decode(checked)["name"].startswith("snap-")
+    created = provider.Create(provider_pb2.CreateRequest(urn=SNAP_URN, properties=checked, timeout=60))
+    state = marshal.decode(created.properties)
+    assert state["snapshotId"] == created.id and state["dropletId"] == droplet_id
+    assert state["sizeGigabytes"] > 0 and state["minDiskSize"] > 0 and state["regions"] == ["nyc3"]
+
+    # A new name renames the snapshot in place; a new droplet means a new snapshot.
+    renamed = marshal.encode({"dropletId": droplet_id, "name": "nightly"})
+    diff = provider.Diff(
+        provider_pb2.DiffRequest(id=created.id, urn=SNAP_URN, olds=created.properties, news=renamed)
+    )
+    assert list(diff.replaces) == [] and list(diff.diffs) == ["name"]
+    other = marshal.encode({"dropletId": droplet_id + 1, "name": "nightly"})
+    diff = provider.Diff(
+        provider_pb2.DiffRequest(id=created.id, urn=SNAP_URN, olds=created.properties, news=other)
+    )
+    assert list(diff.replaces) == ["dropletId"]
+    updated = provider.Update(
+        provider_pb2.UpdateRequest(
+            id=created.id, urn=SNAP_URN, olds=created.properties, news=renamed, timeout=60
+        )
+    )
+    assert marshal.decode(updated.properties)["name"] == "nightly"
+    with httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer t"}) as api:
+        assert api.get(f"/v2/snapshots/{created.id}").json()["snapshot"]["name"] == "nightly"
+
+    # Import by id: the inputs to declare it.
+    read = provider.Read(provider_pb2.ReadRequest(id=created.id, urn=SNAP_URN))
+    assert marshal.decode(read.inputs) == {"dropletId": droplet_id, "name": "nightly"}
+
+    provider.Delete(provider_pb2.DeleteRequest(id=created.id, urn=SNAP_URN, properties=updated.properties))
+    assert provider.Read(provider_pb2.ReadRequest(id=created.id, urn=SNAP_URN)).id == ""

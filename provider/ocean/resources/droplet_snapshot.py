@@ -42,9 +42,9 @@ class DropletSnapshotArgs(Model):
         str | None,
         Field(
             default=None,
-            description="The snapshot's name. Defaults to the resource name plus a random suffix.",
+            description="The snapshot's name. Defaults to the resource name plus a random suffix. "
+            "Changing it renames the snapshot in place.",
         ),
-        ReplaceOnChange("a new name takes a new snapshot"),
     ]
 
 
@@ -148,7 +148,10 @@ class DropletSnapshot(Resource):
     async def update(
         ctx: Context, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]
     ) -> dict[str, Any]:
-        return {**olds, **news}  # every input replaces; nothing to do in place
+        # Only the name changes in place (a snapshot is an image: PUT /v2/images/{id}).
+        if news.get("name") and news["name"] != olds.get("name"):
+            await ctx.api.images.update(resource_id, {"name": news["name"]})
+        return await _state(ctx, resource_id, news)
 
     @staticmethod
     async def delete(ctx: Context, resource_id: str, state: Mapping[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..models.image import Image
 from ..models.region import Region
@@ -27,6 +28,10 @@ class Images(Service):
     async def get(self, id_or_slug: int | str) -> Image:
         """An image by numeric id or by slug (``ubuntu-24-04-x64``)."""
         return await self._get(f"/v2/images/{seg(id_or_slug)}", "image", Image)
+
+    async def update(self, image_id: int | str, body: dict[str, Any]) -> Image:
+        """``PUT``: rename or describe one of the account's own images (snapshots, backups, custom)."""
+        return await self._send("PUT", f"/v2/images/{seg(image_id)}", "image", Image, body)
 
     def list(
         self,
