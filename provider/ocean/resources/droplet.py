@@ -383,7 +383,6 @@ class Droplet(Resource):
                 inputs,
                 f"{label}: droplet {droplet_id} was created but did not become ready: {explain(e)}. "
                 "It is recorded in the stack; run `pulumi up` again to converge, or `pulumi destroy`.",
-                e,
             ) from e
         return str(droplet_id), to_state(droplet, inputs)
 
@@ -444,8 +443,9 @@ class Droplet(Resource):
         label = Droplet.label(ctx.urn)
         droplet_id = _parse_id(resource_id, ctx.urn)
         ops = _Ops(ctx, droplet_id, ctx.deadline(DEFAULT_UPDATE_TIMEOUT))
-        # What is true so far: recorded if a later step fails, so the next `up` resumes from there.
-        applied: dict[str, Any] = {k: olds.get(k) for k in _INPUT_KEYS}
+        # What changed so far, over `olds`: recorded if a later step fails, so the next `up` resumes
+        # from there. Settings that only steer the provider take effect at once.
+        applied: dict[str, Any] = {k: news.get(k) for k in ("resizeDisk", "shutdownGracePeriod")}
         grace = int(news.get("shutdownGracePeriod") or DEFAULT_SHUTDOWN_GRACE)
         want_running = news.get("running") is not False
         try:
@@ -491,10 +491,9 @@ class Droplet(Resource):
             raise await _partial(
                 ctx,
                 droplet_id,
-                {**news, **{k: v for k, v in applied.items() if k in ("name", "tags", "size")}},
+                {**olds, **applied},
                 f"{label}: update of droplet {droplet_id} failed: {explain(e)}. What was applied is "
                 "recorded; run `pulumi up` again to converge.",
-                e,
                 inputs=news,
             ) from e
         return to_state(droplet, news)
@@ -615,7 +614,6 @@ async def _partial(
     droplet_id: int,
     known_inputs: Mapping[str, Any],
     message: str,
-    cause: BaseException,
     *,
     inputs: Mapping[str, Any] | None = None,
 ) -> PartialFailure:
