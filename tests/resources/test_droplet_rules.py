@@ -195,3 +195,18 @@ def test_vpc_left_unset_accepts_the_vpc_digitalocean_chose() -> None:
 def test_an_input_left_out_means_its_default() -> None:
     news = {k: v for k, v in BASE.items() if k not in ("ipv6", "monitoring", "backups")}
     assert not Droplet.diff(state(), news).changes
+
+
+def test_check_does_not_judge_unknowns_inside_objects_or_lists() -> None:
+    news = {
+        **BASE,
+        "backups": True,
+        "backupPolicy": {"plan": UNKNOWN, "weekday": "MON"},
+        "tags": ["a", UNKNOWN],
+    }
+    inputs, failures = Droplet.check(URN, {}, news, b"")
+    assert failures == []
+    assert inputs["backupPolicy"]["plan"] is UNKNOWN
+    # A known wrong value next to an unknown is still reported.
+    _, failures = Droplet.check(URN, {}, {**news, "ipv6": "perhaps"}, b"")
+    assert [f.property for f in failures] == ["ipv6"]

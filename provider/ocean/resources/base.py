@@ -304,39 +304,57 @@ def diff_inputs(
 def validate(
     model: type[Model], resource: str, inputs: Mapping[str, Any]
 ) -> tuple[dict[str, Any], list[CheckFailure]]:
-    """Validate inputs that may hold unknowns. Unknown values are kept as they are and not validated
-    (they are checked again when known, at `up`). Returns (inputs by wire name, failures)."""
-    known = {k: v for k, v in inputs.items() if not is_unknown(v)}
+    """Validate inputs that may hold unknowns, at any depth. Unknown values are kept as they are and
+    not judged (they are checked again when known, at `up`). Returns (inputs by wire name, failures)."""
     unknown = {k: v for k, v in inputs.items() if is_unknown(v)}
-    # Unknown required fields must not be reported missing: validate with a placeholder.
-    placeholder: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        key = model.wire_name(name)
-        if key in unknown and info.is_required():
-            placeholder[key] = _placeholder(info.annotation)
-    failures: list[CheckFailure] = []
+    # A required input that is unknown stands in as a valid placeholder, so that the known ones are
+    # still validated and normalised; the unknown goes back in afterwards.
+    placeholders = {
+        model.wire_name(name): _placeholder(info.annotation)
+        for name, info in model.model_fields.items()
+        if model.wire_name(name) in unknown and info.is_required()
+    }
     try:
-        obj = model.model_validate({**known, **placeholder})
+        obj = model.model_validate({**{k: v for k, v in inputs.items() if k not in unknown}, **placeholders})
     except ValidationError as e:
-        for err in e.errors():
-            loc = err["loc"]
-            prop = str(loc[0]) if loc else ""
-            failures.append(CheckFailure(prop, _explain(resource, prop, err)))
+        failures = [
+            CheckFailure(
+                str(err["loc"][0]) if err["loc"] else "", _explain(resource, str(err["loc"][0]), err)
+            )
+            for err in e.errors()
+            if not _unknown_at(inputs, err["loc"])
+        ]
+        # Only unknowns were in the way: nothing to report yet, and nothing to normalise.
         return dict(inputs), failures
     out = obj.model_dump(by_alias=True, exclude_none=False)
     out.update(unknown)
-    return out, failures
+    return out, []
 
 
 def _placeholder(annotation: Any) -> Any:
-    text = str(annotation)
-    if "int" in text:
-        return 0
-    if "bool" in text:
-        return False
-    if "list" in text:
+    """Some valid value of a (simple) field type."""
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return typing.get_args(annotation)[0]
+    if origin is list:
         return []
-    return "unknown"
+    return {str: "", int: 0, float: 0.0, bool: False}.get(annotation, "")
+
+
+def _unknown_at(values: Any, loc: tuple[Any, ...]) -> bool:
+    """Whether the value at `loc` (a pydantic error location) is, or sits inside, an unknown."""
+    for step in loc:
+        if is_unknown(values):
+            return True
+        if isinstance(values, Mapping) and step in values:
+            values = values[step]
+        elif isinstance(values, list) and isinstance(step, int) and step < len(values):
+            values = values[step]
+        else:
+            return is_unknown(values)
+    return is_unknown(values)
 
 
 def _explain(resource: str, prop: str, err: Any) -> str:
