@@ -43,7 +43,8 @@ def run_demo(*, keep: bool = False, time_scale: float = 10.0) -> int:
     from ocean.emulator.server import EmulatorServer
 
     state_dir = root / ".pulumi-demo"
-    shutil.rmtree(state_dir / "state" / ".pulumi" / "stacks", ignore_errors=True)
+    # Every demo starts from nothing: the emulator it talks to is new too.
+    shutil.rmtree(state_dir / "state", ignore_errors=True)
     (state_dir / "state").mkdir(parents=True, exist_ok=True)
     (state_dir / "home").mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
