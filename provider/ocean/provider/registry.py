@@ -22,16 +22,15 @@ def functions() -> dict[str, Any]:
 
 
 def lookup(token: str) -> Any:
-    found = resources().get(token)
-    if found is None:
-        known = ", ".join(sorted(resources()))
-        raise KeyError(f"unknown resource type {token!r}; this provider manages: {known}")
-    return found
+    return _find(resources(), token, "resource type", "manages")
 
 
 def lookup_function(token: str) -> Any:
-    found = functions().get(token)
+    return _find(functions(), token, "function", "offers")
+
+
+def _find(table: dict[str, Any], token: str, kind: str, verb: str) -> Any:
+    found = table.get(token)
     if found is None:
-        known = ", ".join(sorted(functions()))
-        raise KeyError(f"unknown function {token!r}; this provider offers: {known}")
+        raise KeyError(f"unknown {kind} {token!r}; this provider {verb}: {', '.join(sorted(table))}")
     return found
