@@ -5,7 +5,8 @@ towards the window where completion is likely (from 0.75x to 1.35x + 3 s of the 
 for long operations up to 0.2x expected between polls), polls every second inside that window (every
 expected/30 s for operations longer than 30 s), and backs off again (to a 10 s cap) past it. So an
 action is noticed within about a second of completing when it takes about as long as usual, with few
-requests before.
+requests before. Garbage collections, whose length cannot be predicted, are polled by the stage they
+report instead (``GcPollSchedule``).
 
 Every wait honours a deadline (``timeout``) and a cancellation signal (an ``asyncio.Event``), reports
 progress through ``on_progress(WaitProgress)`` after each poll, and takes an injected clock and sleep.
@@ -267,6 +268,39 @@ async def wait_for_action(
     return result
 
 
+class GcPollSchedule(PollSchedule):
+    """Poll intervals for a garbage collection, steered by the status it reports.
+
+    A collection's length is unknown in advance (waiting for write JWTs to expire alone can take up to 15
+    minutes), but its stages come in order and only ``deleting unreferenced blobs`` (or ``cancelling``)
+    precedes the end. So: back off from 0.5 s to ``cap`` during the early stages, poll every ``dense``
+    seconds for ``dense_window_s`` once the last stage is seen (so the end is noticed within about a
+    second), then back off again to ``cap``.
+    """
+
+    FINAL_STAGES = frozenset({"deleting unreferenced blobs", "cancelling"})
+
+    def __init__(self, *, cap: float = 10.0, dense: float = 1.0, dense_window_s: float = 30.0) -> None:
+        super().__init__(None, cap=cap, dense=dense)
+        self.dense_window_s = dense_window_s
+        self._final_since: float | None = None
+
+    def observe(self, status: str | None, elapsed: float) -> None:
+        """Tell the schedule the status seen ``elapsed`` seconds into the wait."""
+        if status in self.FINAL_STAGES:
+            if self._final_since is None:
+                self._final_since = elapsed
+                self._interval = self.dense
+        else:
+            self._final_since = None
+
+    def next_delay(self, elapsed: float) -> float:
+        if self._final_since is not None and elapsed - self._final_since <= self.dense_window_s:
+            self._polls += 1
+            return self.dense
+        return super().next_delay(elapsed)
+
+
 async def wait_for_gc(
     client: DigitalOceanClient,
     registry: str,
@@ -283,20 +317,29 @@ async def wait_for_gc(
 ) -> GarbageCollection:
     """Wait until garbage collection ``uuid`` is ``succeeded``, ``failed`` or ``cancelled``.
 
-    ``cancelling`` is not an end. Returns the final garbage collection (or raises
-    ``GarbageCollectionFailed`` on ``failed`` when ``raise_on_failed``).
+    ``cancelling`` is not an end. Polling follows ``GcPollSchedule`` (``expected_s``, the usual length of
+    a whole collection, sets how far apart polls get in the early stages: a sixth of it, 1-10 s). Each
+    poll reports the current status through ``on_progress``. Returns the final garbage collection (or
+    raises ``GarbageCollectionFailed`` on ``failed`` when ``raise_on_failed``).
     """
     label = what or f"garbage collection {uuid} of registry {registry}"
+    cap = 10.0 if expected_s is None else max(1.0, min(10.0, expected_s / 6.0))
+    schedule = GcPollSchedule(cap=cap)
+    start = clock()
 
     def classify(gc: GarbageCollection) -> tuple[bool, str | None]:
         if gc.status == "failed" and raise_on_failed:
             raise GarbageCollectionFailed(registry, uuid)
         return gc.done, gc.status
 
+    def learn(gc: GarbageCollection, sched: PollSchedule) -> None:
+        if isinstance(sched, GcPollSchedule):
+            sched.observe(gc.status, clock() - start)
+
     result = await _poll(
         lambda: client.garbage_collections.get(registry, uuid), classify, what=label,
-        schedule=PollSchedule(expected_s), timeout=timeout, cancel=cancel, on_progress=on_progress,
-        clock=clock, sleep=sleep,
+        schedule=schedule, timeout=timeout, cancel=cancel, on_progress=on_progress,
+        clock=clock, sleep=sleep, on_value=learn,
     )  # fmt: skip
     assert result is not None
     return result
@@ -391,7 +434,7 @@ async def wait_for_peering_active(client: DigitalOceanClient, peering_id: str, *
 
 
 __all__ = [
-    "EXPECTED_ACTION_S", "PollSchedule", "WaitProgress", "wait_for_action", "wait_for_droplet_status",
-    "wait_for_firewall_settled", "wait_for_gc", "wait_for_peering_active", "wait_for_status",
-    "wait_until_gone",
+    "EXPECTED_ACTION_S", "GcPollSchedule", "PollSchedule", "WaitProgress", "wait_for_action",
+    "wait_for_droplet_status", "wait_for_firewall_settled", "wait_for_gc", "wait_for_peering_active",
+    "wait_for_status", "wait_until_gone",
 ]  # fmt: skip
