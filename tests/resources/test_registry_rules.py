@@ -148,6 +148,7 @@ def test_gc_type_left_out_accepts_digitaloceans_default_and_a_new_type_replaces(
 
 @pytest.mark.parametrize("status", ["failed", "cancelled", "cancelling", "scanning manifests"])
 def test_gc_recorded_after_a_failure_is_replaced_with_the_reason(status: str) -> None:
-    diff = RegistryGarbageCollection.diff(_done(status=status), {"registryName": "images", "triggers": ["v1"]})
+    news = {"registryName": "images", "triggers": ["v1"]}
+    diff = RegistryGarbageCollection.diff(_done(status=status), news)
     assert diff.replaces == ["status"] and diff.detailed["status"] == "update-replace"
     assert "gc-1" in diff.reasons["status"] and status in diff.reasons["status"]

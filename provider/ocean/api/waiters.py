@@ -269,36 +269,86 @@ async def wait_for_action(
 
 
 class GcPollSchedule(PollSchedule):
-    """Poll intervals for a garbage collection, steered by the status it reports.
+    """Poll intervals for a garbage collection, steered by the stages it reports.
 
-    A collection's length is unknown in advance (waiting for write JWTs to expire alone can take up to 15
-    minutes), but its stages come in order and only ``deleting unreferenced blobs`` (or ``cancelling``)
-    precedes the end. So: back off from 0.5 s to ``cap`` during the early stages, poll every ``dense``
-    seconds for ``dense_window_s`` once the last stage is seen (so the end is noticed within about a
-    second), then back off again to ``cap``.
+    Nobody knows in advance how long a collection takes (waiting for write JWTs to expire alone can take
+    up to 15 minutes), but it reports its stages in order, and ``updated_at - created_at`` over the
+    stages passed tells how long a stage lasts for this registry. So:
+
+    - until one stage has ended, back off from 0.5 s to ``cap`` (or a tenth of the time waited so far,
+      for long ones; at most MAX_INTERVAL);
+    - then poll every quarter of a stage (at least ``cap``, at most MAX_INTERVAL), and never wait more
+      than half a stage, so that no stage goes unseen;
+    - in the last stage (``deleting unreferenced blobs``) expect the end one stage length after it
+      began, and poll as ``PollSchedule`` does around an expected completion (densely from 0.75x to
+      1.35x + 3 s, every ``dense`` s or a thirtieth of a stage), so that the end is noticed within about
+      a second with few requests;
+    - ``cancelling``, or a last stage whose length cannot be estimated: every ``dense`` s for
+      ``dense_window_s``, then back off to ``cap``.
     """
 
+    STAGES = (
+        "requested",
+        "waiting for write JWTs to expire",
+        "scanning manifests",
+        "deleting unreferenced blobs",
+    )
     FINAL_STAGES = frozenset({"deleting unreferenced blobs", "cancelling"})
+    MAX_INTERVAL = 60.0
 
     def __init__(self, *, cap: float = 10.0, dense: float = 1.0, dense_window_s: float = 30.0) -> None:
         super().__init__(None, cap=cap, dense=dense)
         self.dense_window_s = dense_window_s
+        self.stage_s: float | None = None
+        self._status: str | None = None
+        self._final: PollSchedule | None = None
         self._final_since: float | None = None
+        self._last_delay = 0.0
 
-    def observe(self, status: str | None, elapsed: float) -> None:
-        """Tell the schedule the status seen ``elapsed`` seconds into the wait."""
+    def observe(self, gc: GarbageCollection, elapsed: float) -> None:
+        """Tell the schedule what a poll ``elapsed`` seconds into the wait saw."""
+        status = gc.status
+        if status in self.STAGES and gc.created_at is not None and gc.updated_at is not None:
+            index = self.STAGES.index(status)
+            span = (gc.updated_at - gc.created_at).total_seconds()
+            if index >= 1 and span > 0:
+                self.stage_s = span / index
+        if status == self._status:
+            return
+        self._status = status
+        self._final = None
+        self._final_since = None
         if status in self.FINAL_STAGES:
-            if self._final_since is None:
-                self._final_since = elapsed
-                self._interval = self.dense
-        else:
-            self._final_since = None
+            # The stage began somewhere within the last wait: count half of that wait as gone already.
+            self._final_since = elapsed - self._last_delay / 2
+            if status == "deleting unreferenced blobs" and self.stage_s is not None:
+                self._final = PollSchedule(self.stage_s, first=self.dense, dense=self.dense, cap=self.cap)
 
     def next_delay(self, elapsed: float) -> float:
-        if self._final_since is not None and elapsed - self._final_since <= self.dense_window_s:
+        if self._final is not None and self._final_since is not None:
+            delay = self._final.next_delay(elapsed - self._final_since)
+        elif self._final_since is not None and elapsed - self._final_since <= self.dense_window_s:
             self._polls += 1
-            return self.dense
-        return super().next_delay(elapsed)
+            delay = self.dense
+            self._interval = self.dense
+        else:
+            self._polls += 1
+            if self._polls == 1:
+                delay = self.first
+            else:
+                self._interval = min(self._ceiling(elapsed), self._interval * self.growth)
+                delay = self._interval
+        self._last_delay = delay
+        return delay
+
+    def _ceiling(self, elapsed: float) -> float:
+        """The longest wait between polls before the last stage."""
+        if self.stage_s is None:
+            # No stage has ended yet: a tenth of the time waited so far, at least ``cap``.
+            return min(self.MAX_INTERVAL, max(self.cap, elapsed / 10.0))
+        # A quarter of a stage, at least ``cap``, never more than half a stage (no stage goes unseen).
+        longest = min(self.MAX_INTERVAL, max(self.cap, self.stage_s / 4.0), self.stage_s / 2.0)
+        return max(self.dense, longest)
 
 
 async def wait_for_gc(
@@ -334,7 +384,7 @@ async def wait_for_gc(
 
     def learn(gc: GarbageCollection, sched: PollSchedule) -> None:
         if isinstance(sched, GcPollSchedule):
-            sched.observe(gc.status, clock() - start)
+            sched.observe(gc, clock() - start)
 
     result = await _poll(
         lambda: client.garbage_collections.get(registry, uuid), classify, what=label,
