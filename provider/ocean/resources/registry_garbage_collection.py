@@ -80,7 +80,7 @@ class RegistryGarbageCollectionArgs(Model):
             description="Any values; when one of them changes, a new garbage collection is started (the "
             "resource is replaced). Unchanged, a `pulumi up` starts none.",
         ),
-        ReplaceOnChange("a trigger changed: a new garbage collection is started"),
+        ReplaceOnChange("a new garbage collection is started"),
     ]
 
 
@@ -328,10 +328,12 @@ class _Follower:
         self.registry = registry
         self.what = f"garbage collection {gc.uuid} of registry {self.registry}"
         self.last = gc
+        self._shown: str | None = None
         self._show = _progress(ctx, self.what)
 
     async def _seen(self, p: Any) -> None:
-        if p.status != self.last.status:
+        if p.status != self._shown:
+            self._shown = p.status
             from ocean.api.logs import get_logger
 
             log = get_logger("ocean.resources.registry")
