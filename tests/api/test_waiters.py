@@ -283,3 +283,69 @@ def test_poll_schedule_without_expectation_backs_off_to_cap() -> None:
     assert delays[0] == 0.5
     assert all(b >= a for a, b in zip(delays, delays[1:], strict=False))
     assert delays[-1] == 10.0
+
+
+class GcServer:
+    """A garbage collection whose four stages last ``stage_s`` each (fake time), then ``final``; answers
+    the active-collection GET while it runs and the list once it has ended."""
+
+    STAGES = ["requested", "waiting for write JWTs to expire", "scanning manifests", "deleting unreferenced blobs"]
+
+    def __init__(self, ft: FakeTime, stage_s: float, final: str = "succeeded") -> None:
+        self.ft, self.stage_s, self.final = ft, stage_s, final
+        self.start = ft.now
+        self.polls = 0
+
+    def gc(self) -> dict[str, Any]:
+        from datetime import UTC, datetime
+
+        index = int((self.ft.now - self.start) // self.stage_s)
+        status = self.STAGES[index] if index < 4 else self.final
+        stamp = lambda t: datetime.fromtimestamp(t, UTC).isoformat()  # noqa: E731
+        return {
+            "uuid": "gc-1",
+            "registry_name": "reg",
+            "status": status,
+            "created_at": stamp(self.start),
+            "updated_at": stamp(self.start + min(index, 4) * self.stage_s),
+        }
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.polls += 1
+        gc = self.gc()
+        if request.url.path.endswith("/garbage-collection"):
+            if gc["status"] not in self.STAGES:
+                return resp(404, {"id": "not_found", "message": "no active garbage collection"})
+            return resp(200, {"garbage_collection": gc})
+        return resp(200, {"garbage_collections": [gc]})
+
+
+@pytest.mark.parametrize(("stage_s", "max_late", "max_polls"), [(5.0, 1.0, 16), (120.0, 4.0, 45), (600.0, 20.0, 80)])
+@run
+async def test_gc_schedule_sees_every_stage_and_notices_the_end_promptly(stage_s: float, max_late: float, max_polls: int) -> None:
+    ft = FakeTime()
+    server = GcServer(ft, stage_s)
+    seen: list[str] = []
+    async with make_client(server, ft) as c:
+        gc = await waiters.wait_for_gc(
+            c, "reg", "gc-1", clock=ft.clock, sleep=ft.sleep,
+            on_progress=lambda p: seen.append(p.status) if not seen or seen[-1] != p.status else None,
+        )
+    assert gc.status == "succeeded"
+    assert seen == [*GcServer.STAGES, "succeeded"], "no stage goes unseen"
+    late = ft.now - server.start - 4 * stage_s
+    assert 0 <= late <= max_late, late
+    assert server.polls <= max_polls, server.polls
+
+
+@run
+async def test_gc_cancelling_is_polled_densely() -> None:
+    ft = FakeTime()
+    schedule = waiters.GcPollSchedule()
+    from ocean.api.models import GarbageCollection
+
+    schedule.next_delay(0.0)
+    schedule.observe(GarbageCollection.model_validate({"uuid": "g", "status": "cancelling"}), 40.0)
+    assert [schedule.next_delay(40.0 + i) for i in range(3)] == [1.0, 1.0, 1.0]
+    assert schedule.next_delay(100.0) > 1.0, "backs off after the dense window"
+    del ft

@@ -5,7 +5,8 @@ towards the window where completion is likely (from 0.75x to 1.35x + 3 s of the 
 for long operations up to 0.2x expected between polls), polls every second inside that window (every
 expected/30 s for operations longer than 30 s), and backs off again (to a 10 s cap) past it. So an
 action is noticed within about a second of completing when it takes about as long as usual, with few
-requests before.
+requests before. Garbage collections, whose length cannot be predicted, are polled by the stage they
+report instead (``GcPollSchedule``).
 
 Every wait honours a deadline (``timeout``) and a cancellation signal (an ``asyncio.Event``), reports
 progress through ``on_progress(WaitProgress)`` after each poll, and takes an injected clock and sleep.
@@ -267,6 +268,89 @@ async def wait_for_action(
     return result
 
 
+class GcPollSchedule(PollSchedule):
+    """Poll intervals for a garbage collection, steered by the stages it reports.
+
+    Nobody knows in advance how long a collection takes (waiting for write JWTs to expire alone can take
+    up to 15 minutes), but it reports its stages in order, and ``updated_at - created_at`` over the
+    stages passed tells how long a stage lasts for this registry. So:
+
+    - until one stage has ended, back off from 0.5 s to ``cap`` (or a tenth of the time waited so far,
+      for long ones; at most MAX_INTERVAL);
+    - then poll every quarter of a stage (at least ``cap``, at most MAX_INTERVAL), and never wait more
+      than half a stage, so that no stage goes unseen;
+    - in the last stage (``deleting unreferenced blobs``) expect the end one stage length after it
+      began, and poll as ``PollSchedule`` does around an expected completion (densely from 0.75x to
+      1.35x + 3 s, every ``dense`` s or a thirtieth of a stage), so that the end is noticed within about
+      a second with few requests;
+    - ``cancelling``, or a last stage whose length cannot be estimated: every ``dense`` s for
+      ``dense_window_s``, then back off to ``cap``.
+    """
+
+    STAGES = (
+        "requested",
+        "waiting for write JWTs to expire",
+        "scanning manifests",
+        "deleting unreferenced blobs",
+    )
+    FINAL_STAGES = frozenset({"deleting unreferenced blobs", "cancelling"})
+    MAX_INTERVAL = 60.0
+
+    def __init__(self, *, cap: float = 10.0, dense: float = 1.0, dense_window_s: float = 30.0) -> None:
+        super().__init__(None, cap=cap, dense=dense)
+        self.dense_window_s = dense_window_s
+        self.stage_s: float | None = None
+        self._status: str | None = None
+        self._final: PollSchedule | None = None
+        self._final_since: float | None = None
+        self._last_delay = 0.0
+
+    def observe(self, gc: GarbageCollection, elapsed: float) -> None:
+        """Tell the schedule what a poll ``elapsed`` seconds into the wait saw."""
+        status = gc.status
+        if status in self.STAGES and gc.created_at is not None and gc.updated_at is not None:
+            index = self.STAGES.index(status)
+            span = (gc.updated_at - gc.created_at).total_seconds()
+            if index >= 1 and span > 0:
+                self.stage_s = span / index
+        if status == self._status:
+            return
+        self._status = status
+        self._final = None
+        self._final_since = None
+        if status in self.FINAL_STAGES:
+            # The stage began somewhere within the last wait: count half of that wait as gone already.
+            self._final_since = elapsed - self._last_delay / 2
+            if status == "deleting unreferenced blobs" and self.stage_s is not None:
+                self._final = PollSchedule(self.stage_s, first=self.dense, dense=self.dense, cap=self.cap)
+
+    def next_delay(self, elapsed: float) -> float:
+        if self._final is not None and self._final_since is not None:
+            delay = self._final.next_delay(elapsed - self._final_since)
+        elif self._final_since is not None and elapsed - self._final_since <= self.dense_window_s:
+            self._polls += 1
+            delay = self.dense
+            self._interval = self.dense
+        else:
+            self._polls += 1
+            if self._polls == 1:
+                delay = self.first
+            else:
+                self._interval = min(self._ceiling(elapsed), self._interval * self.growth)
+                delay = self._interval
+        self._last_delay = delay
+        return delay
+
+    def _ceiling(self, elapsed: float) -> float:
+        """The longest wait between polls before the last stage."""
+        if self.stage_s is None:
+            # No stage has ended yet: a tenth of the time waited so far, at least ``cap``.
+            return min(self.MAX_INTERVAL, max(self.cap, elapsed / 10.0))
+        # A quarter of a stage, at least ``cap``, never more than half a stage (no stage goes unseen).
+        longest = min(self.MAX_INTERVAL, max(self.cap, self.stage_s / 4.0), self.stage_s / 2.0)
+        return max(self.dense, longest)
+
+
 async def wait_for_gc(
     client: DigitalOceanClient,
     registry: str,
@@ -283,20 +367,29 @@ async def wait_for_gc(
 ) -> GarbageCollection:
     """Wait until garbage collection ``uuid`` is ``succeeded``, ``failed`` or ``cancelled``.
 
-    ``cancelling`` is not an end. Returns the final garbage collection (or raises
-    ``GarbageCollectionFailed`` on ``failed`` when ``raise_on_failed``).
+    ``cancelling`` is not an end. Polling follows ``GcPollSchedule`` (``expected_s``, the usual length of
+    a whole collection, sets how far apart polls get in the early stages: a sixth of it, 1-10 s). Each
+    poll reports the current status through ``on_progress``. Returns the final garbage collection (or
+    raises ``GarbageCollectionFailed`` on ``failed`` when ``raise_on_failed``).
     """
     label = what or f"garbage collection {uuid} of registry {registry}"
+    cap = 10.0 if expected_s is None else max(1.0, min(10.0, expected_s / 6.0))
+    schedule = GcPollSchedule(cap=cap)
+    start = clock()
 
     def classify(gc: GarbageCollection) -> tuple[bool, str | None]:
         if gc.status == "failed" and raise_on_failed:
             raise GarbageCollectionFailed(registry, uuid)
         return gc.done, gc.status
 
+    def learn(gc: GarbageCollection, sched: PollSchedule) -> None:
+        if isinstance(sched, GcPollSchedule):
+            sched.observe(gc, clock() - start)
+
     result = await _poll(
         lambda: client.garbage_collections.get(registry, uuid), classify, what=label,
-        schedule=PollSchedule(expected_s), timeout=timeout, cancel=cancel, on_progress=on_progress,
-        clock=clock, sleep=sleep,
+        schedule=schedule, timeout=timeout, cancel=cancel, on_progress=on_progress,
+        clock=clock, sleep=sleep, on_value=learn,
     )  # fmt: skip
     assert result is not None
     return result
@@ -391,7 +484,7 @@ async def wait_for_peering_active(client: DigitalOceanClient, peering_id: str, *
 
 
 __all__ = [
-    "EXPECTED_ACTION_S", "PollSchedule", "WaitProgress", "wait_for_action", "wait_for_droplet_status",
-    "wait_for_firewall_settled", "wait_for_gc", "wait_for_peering_active", "wait_for_status",
-    "wait_until_gone",
+    "EXPECTED_ACTION_S", "GcPollSchedule", "PollSchedule", "WaitProgress", "wait_for_action",
+    "wait_for_droplet_status", "wait_for_firewall_settled", "wait_for_gc", "wait_for_peering_active",
+    "wait_for_status", "wait_until_gone",
 ]  # fmt: skip

@@ -8,10 +8,22 @@ from typing import Any
 
 @cache
 def resources() -> dict[str, Any]:
+    from ocean.resources.container_registry import ContainerRegistry
     from ocean.resources.droplet import Droplet
     from ocean.resources.droplet_snapshot import DropletSnapshot
+    from ocean.resources.registry_garbage_collection import RegistryGarbageCollection
+    from ocean.resources.registry_subscription import RegistrySubscription
 
-    return {cls.token: cls for cls in (Droplet, DropletSnapshot)}
+    return {
+        cls.token: cls
+        for cls in (
+            Droplet,
+            DropletSnapshot,
+            ContainerRegistry,
+            RegistrySubscription,
+            RegistryGarbageCollection,
+        )
+    }
 
 
 @cache

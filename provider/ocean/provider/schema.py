@@ -36,6 +36,8 @@ CONFIG_VARIABLES: dict[str, dict[str, Any]] = {
 def _type_spec(annotation: Any, object_types: dict[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
     """(schema type spec, optional?) for a model field annotation. Nested models become object types,
     added to `object_types` by token."""
+    if annotation is typing.Any:
+        return {"$ref": "pulumi.json#/Any"}, False
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return _type_spec(typing.get_args(annotation)[0], object_types)

@@ -83,6 +83,8 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
         self._token: str | None = None
         self._endpoint = DEFAULT_ENDPOINT
         self._cancel = asyncio.Event()
+        # What resources remember across operations of this process (see resources.base.Context.shared).
+        self._shared: dict[str, Any] = {}
 
     # ------------------------------------------------------------------------------ plugin and schema
 
@@ -154,24 +156,33 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
 
     # -------------------------------------------------------------------------------------- resources
 
-    def _context(self, urn: str, timeout: float = 0.0) -> Any:
+    def _context(self, urn: str, timeout: float = 0.0, *, api: Any = ...) -> Any:
         from ocean.resources.base import Context
 
         async def report(message: str) -> None:
             await self._log(urn, message, ephemeral=True)
 
+        async def notify(message: str) -> None:
+            await self._log(urn, message, ephemeral=False)
+
         return Context(
-            api=self._client(),
+            api=self._client() if api is ... else api,
             urn=urn,
             timeout=timeout or None,
             cancel=self._cancel,
             report=report,
+            notify=notify,
+            shared=self._shared,
         )
 
     @_resource_rpc
     async def Check(self, request: Any, res: Any) -> Any:
         olds, news = marshal.decode(request.olds), marshal.decode(request.news)
         inputs, failures = res.check(request.urn, olds, news, bytes(request.randomSeed))
+        if not failures:
+            # Reads only (see Resource.check_live); without a token they are left for `up`.
+            api = self._client() if self._token else None
+            failures = await res.check_live(self._context(request.urn, api=api), olds, inputs)
         return provider_pb2.CheckResponse(
             inputs=marshal.encode(inputs, secret_fields=res.Args.secret_wire_names(), keep_unknowns=True),
             failures=[provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in failures],

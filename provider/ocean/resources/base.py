@@ -185,6 +185,12 @@ class Context:
     cancel: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     report: Reporter = _no_report
     preview: bool = False
+    # A message that stays in the output (`report` is a status line that the next one replaces).
+    notify: Reporter = _no_report
+    # Kept for the life of the provider process, shared by every operation in it. The engine starts
+    # one provider process per provider configuration for each `pulumi` command, so this is what one
+    # program has declared so far with this provider (e.g. its RegistrySubscriptions, seen in Check).
+    shared: dict[str, Any] = dataclasses.field(default_factory=dict)
     # Injected so that waits, grace periods and timeouts are tested in milliseconds.
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
@@ -428,3 +434,14 @@ class Resource:
     @classmethod
     def preview_create(cls, inputs: Mapping[str, Any]) -> dict[str, Any]:
         return unknown_outputs(cls.State, inputs)
+
+    @classmethod
+    async def check_live(
+        cls, ctx: Context, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> list[CheckFailure]:
+        """Checks that need more than the inputs: what DigitalOcean says (reads only, never a change)
+        or what else this program declared (`ctx.shared`). Run by Check once the static checks pass,
+        so at preview as well as at `up`, before any mutating request; `ctx.api` is None when the
+        provider cannot reach DigitalOcean yet (then the check is left for `up`). Unknown inputs are
+        left alone."""
+        return []

@@ -1,6 +1,6 @@
 """Lookups (Pulumi functions, `invoke`s): read-only queries a program can make while it runs.
 
-In the SDK they are `get_regions`, `get_sizes`, `get_image` and `get_droplet`.
+In the SDK they are `get_regions`, `get_sizes`, `get_image`, `get_droplet` and `get_garbage_collection`.
 """
 
 from __future__ import annotations
@@ -98,6 +98,28 @@ class GetDropletResult(Model):
     ipv4_address_private: Annotated[str | None, Field(default=None, description="Private IPv4 address.")]
     ipv6_address: Annotated[str | None, Field(default=None, description="Public IPv6 address.")]
     created_at: Annotated[str, Field(description="When it was created (RFC 3339).")]
+
+
+class GetGarbageCollectionArgs(Model):
+    registry_name: Annotated[str, Field(description="The name of the registry.")]
+
+
+class GetGarbageCollectionResult(Model):
+    active: Annotated[
+        bool,
+        Field(
+            description="Whether a garbage collection is running (the registry is read-only while it runs)."
+        ),
+    ]
+    uuid: Annotated[str | None, Field(default=None, description="The running collection's id.")]
+    status: Annotated[
+        str | None, Field(default=None, description="Its current status, e.g. `scanning manifests`.")
+    ]
+    type: Annotated[str | None, Field(default=None, description="Its type, e.g. `unreferenced blobs only`.")]
+    created_at: Annotated[str | None, Field(default=None, description="When it was started (RFC 3339).")]
+    updated_at: Annotated[
+        str | None, Field(default=None, description="When its status last changed (RFC 3339).")
+    ]
 
 
 class LookupError_(Exception):
@@ -205,6 +227,31 @@ async def _get_droplet(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _get_garbage_collection(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from ocean.api import errors
+    from ocean.resources.container_registry import NAME_RE, NAME_RULE
+
+    name = args["registryName"]
+    if not NAME_RE.match(name):
+        raise LookupError_(
+            f"getGarbageCollection: `registryName` {name!r} is not a registry name: use {NAME_RULE}"
+        )
+    try:
+        gc = await ctx.api.garbage_collections.get_active(name)
+    except errors.NotFound:
+        # No active collection, or no such registry: tell them apart (a missing registry is an error).
+        await ctx.api.registries.get(name)
+        return {"active": False}
+    return {
+        "active": True,
+        "uuid": gc.uuid,
+        "status": gc.status,
+        "type": gc.type,
+        "createdAt": gc.created_at.isoformat() if gc.created_at else None,
+        "updatedAt": gc.updated_at.isoformat() if gc.updated_at else None,
+    }
+
+
 def _function(
     token: str, description: str, args: type[Model], result: type[Model], run: Any
 ) -> type[Function]:
@@ -241,5 +288,13 @@ FUNCTIONS: list[type[Function]] = [
         GetDropletArgs,
         GetDropletResult,
         _get_droplet,
+    ),
+    _function(
+        "ocean:index:getGarbageCollection",
+        "The garbage collection running on a registry, if any (`active` is false when there is none). While "
+        "one runs the registry is read-only: check before pushing images.",
+        GetGarbageCollectionArgs,
+        GetGarbageCollectionResult,
+        _get_garbage_collection,
     ),
 ]

@@ -5,13 +5,17 @@
 from . import _utilities
 import typing
 # Export this package's modules as members:
+from .container_registry import *
 from .droplet import *
 from .droplet_snapshot import *
 from .get_droplet import *
+from .get_garbage_collection import *
 from .get_image import *
 from .get_regions import *
 from .get_sizes import *
 from .provider import *
+from .registry_garbage_collection import *
+from .registry_subscription import *
 from ._inputs import *
 from . import outputs
 
@@ -30,8 +34,11 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_ocean",
   "classes": {
+   "ocean:index:ContainerRegistry": "ContainerRegistry",
    "ocean:index:Droplet": "Droplet",
-   "ocean:index:DropletSnapshot": "DropletSnapshot"
+   "ocean:index:DropletSnapshot": "DropletSnapshot",
+   "ocean:index:RegistryGarbageCollection": "RegistryGarbageCollection",
+   "ocean:index:RegistrySubscription": "RegistrySubscription"
   }
  }
 ]
