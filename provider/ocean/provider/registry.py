@@ -10,8 +10,10 @@ from typing import Any
 def resources() -> dict[str, Any]:
     from ocean.resources.droplet import Droplet
     from ocean.resources.droplet_snapshot import DropletSnapshot
+    from ocean.resources.vpc import Vpc
+    from ocean.resources.vpc_peering import VpcPeering
 
-    return {cls.token: cls for cls in (Droplet, DropletSnapshot)}
+    return {cls.token: cls for cls in (Droplet, DropletSnapshot, Vpc, VpcPeering)}
 
 
 @cache

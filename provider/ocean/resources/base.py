@@ -184,6 +184,8 @@ class Context:
     timeout: float | None = None
     cancel: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     report: Reporter = _no_report
+    # A message that stays in the Pulumi output (a warning), for what the user must know afterwards.
+    warn: Reporter = _no_report
     preview: bool = False
     # Injected so that waits, grace periods and timeouts are tested in milliseconds.
     clock: Callable[[], float] = time.monotonic

@@ -11,7 +11,11 @@ from .get_droplet import *
 from .get_image import *
 from .get_regions import *
 from .get_sizes import *
+from .get_vpc import *
+from .get_vpc_peering import *
 from .provider import *
+from .vpc import *
+from .vpc_peering import *
 from ._inputs import *
 from . import outputs
 
@@ -31,7 +35,9 @@ _utilities.register(
   "fqn": "pulumi_ocean",
   "classes": {
    "ocean:index:Droplet": "Droplet",
-   "ocean:index:DropletSnapshot": "DropletSnapshot"
+   "ocean:index:DropletSnapshot": "DropletSnapshot",
+   "ocean:index:Vpc": "Vpc",
+   "ocean:index:VpcPeering": "VpcPeering"
   }
  }
 ]
