@@ -96,6 +96,7 @@ class VpcArgs(Model):
         bool | None,
         Field(
             default=None,
+            strict=True,  # "yes" is not a boolean
             description="`true` makes this VPC the default VPC of its region (the previous default stops "
             "being it): droplets created without `vpcUuid` go into it. DigitalOcean cannot unset a "
             "default: to move it, set `default: true` on another VPC of the region. Left out, whatever "
