@@ -275,6 +275,7 @@ class VpcPeering(Resource):
                 raise ResourceError(f"{label}: DigitalOcean refused to delete {ident}: {e}") from e
             await _wait_active(ctx, resource_id, dict(state), state, deadline, "could not be deleted:")
             await ctx.api.vpc_peerings.delete(resource_id)
+        await ctx.report(f"waiting for {ident} to be deleted: status {DELETING}")
         try:
             await waiters.wait_for_peering(
                 ctx.api,
@@ -309,6 +310,7 @@ async def _wait_active(
 
     label = VpcPeering.label(ctx.urn)
     ident = _ident(state.get("name"), peering_id, state.get("vpcIds"))
+    await ctx.report(f"waiting for {ident} to be ACTIVE: status {state.get('status') or PROVISIONING}")
     try:
         peering = await waiters.wait_for_peering(
             ctx.api,
