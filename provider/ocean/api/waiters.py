@@ -489,7 +489,8 @@ class VpcNotEmpty(WaitFailed):
 
 
 def describe_occupants(occupants: tuple[VpcOccupant, ...]) -> str:
-    return "; ".join(o.describe() for o in occupants) or "empty"
+    listed = "; ".join(o.describe() for o in occupants)
+    return f"{len(occupants)} left: {listed}" if occupants else "empty"
 
 
 async def vpc_occupants(
