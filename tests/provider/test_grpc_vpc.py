@@ -421,3 +421,21 @@ def test_vpc_and_peering_lookups(provider: Any, emu: Any) -> None:
     with pytest.raises(grpc.RpcError) as info:
         invoke("getVpcPeering")
     assert "exactly one of `id` or `name`" in info.value.details()
+
+
+def test_cancel_stops_a_peering_wait_promptly_and_keeps_the_peering(provider: Any, manual: Any) -> None:
+    from google.protobuf import empty_pb2
+
+    d = Driver(provider, manual)
+    a, _ = d.vpc("net-a", "10.10.10.0/24")
+    b, _ = d.vpc("net-b", "10.10.20.0/24")
+    thread, box = _create_in_background(provider, d.check(PEER_URN, {"name": "a-b", "vpcIds": [a, b]}))
+    peering_id = _wait_for_polls(d)
+    cancelled_at = time.monotonic()
+    provider.Cancel(empty_pb2.Empty())
+    thread.join(30)
+    assert time.monotonic() - cancelled_at < 5, "the wait stopped at the engine's Cancel"
+    text = box["error"].details()
+    assert "cancelled" in text and "'a-b'" in text and "resumes waiting" in text
+    detail = init_failure(box["error"])
+    assert detail.id == peering_id and marshal.decode(detail.properties)["status"] == "PROVISIONING"
