@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import threading
 import time
 from typing import Any
 
@@ -147,9 +148,55 @@ def test_peering_still_provisioning_at_the_create_timeout_is_kept_and_the_next_u
     ]
     assert len(posts) == 1, "never created twice"
     assert set(stack.preview()["changeSummary"]) == {"same"}
-    emu.control.set_clock("scaled", 100.0)
-    stack.destroy()
+
+    # Destroy with the clock still stopped: the peering is DELETING, and destroy waits for it.
+    box: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: box.update(result=stack.destroy(check=False)))
+    before = emu.control.requests()["total"]
+    thread.start()
+    peering_path = f"/v2/vpc_peerings/{res['id']}"
+
+    def deleting_seen() -> bool:
+        log = emu.control.requests()["requests"][before:]
+        asked = [i for i, r in enumerate(log) if r["method"] == "DELETE" and r["path"] == peering_path]
+        return bool(asked) and any(r["method"] == "GET" and r["status"] == 200 for r in log[asked[0] :])
+
+    wait_until(deleting_seen, timeout=60)
+    time.sleep(1.0)
+    assert thread.is_alive(), "destroy waits while the peering is DELETING"
+    emu.control.advance(10)
+    thread.join(120)
+    assert box["result"].returncode == 0, box["result"].output
     assert _get(emu, "/v2/vpc_peerings")["vpc_peerings"] == []
+    assert stack.resources(PEERING) == [] and stack.resources(VPC) == []
+
+
+def test_a_new_address_range_replaces_the_vpc_and_what_is_in_it_in_one_up(new_stack: Any, emu: Any) -> None:
+    program = """
+import pulumi
+import pulumi_ocean as ocean
+
+config = pulumi.Config()
+net = ocean.Vpc("net", region="nyc3", ip_range=config.get("range") or "10.200.0.0/24")
+other = ocean.Vpc("other", region="nyc3", ip_range="10.201.0.0/24")
+web = ocean.Droplet("web", region="nyc3", size="s-1vcpu-1gb", image="ubuntu-24-04-x64", vpc_uuid=net.vpc_id)
+link = ocean.VpcPeering("link", vpc_ids=[net.vpc_id, other.vpc_id])
+pulumi.export("vpc_id", net.vpc_id)
+pulumi.export("web_vpc_id", web.vpc_uuid)
+"""
+    stack = _stack(new_stack, emu, program)
+    stack.up()
+    old_vpc = stack.outputs()["vpc_id"]
+    stack.set_config("range", "10.202.0.0/24")
+    preview = stack.preview()
+    for name in ("net", "web", "link"):
+        assert planned_op(preview, name) == "replace", (name, preview)
+    stack.up()
+    out = stack.outputs()
+    assert out["vpc_id"] != old_vpc and out["web_vpc_id"] == out["vpc_id"]
+    assert _get(emu, f"/v2/vpcs/{old_vpc}") is None
+    assert _get(emu, f"/v2/vpcs/{out['vpc_id']}")["vpc"]["ip_range"] == "10.202.0.0/24"
+    stack.destroy()
 
 
 @pytest.mark.xfail(
