@@ -439,3 +439,22 @@ def test_cancel_stops_a_peering_wait_promptly_and_keeps_the_peering(provider: An
     assert "cancelled" in text and "'a-b'" in text and "resumes waiting" in text
     detail = init_failure(box["error"])
     assert detail.id == peering_id and marshal.decode(detail.properties)["status"] == "PROVISIONING"
+
+
+def test_bad_vpc_and_peering_inputs_are_refused_at_check_before_any_request(provider: Any, emu: Any) -> None:
+    configure(provider, emu.base_url)
+    before = emu.control.requests()["total"]
+    bad = {"name": "net_a", "region": "NYC3", "ipRange": "8.8.8.0/24", "description": "d" * 300}
+    resp = provider.Check(
+        provider_pb2.CheckRequest(urn=VPC_URN.format("net"), news=marshal.encode(bad), randomSeed=b"s")
+    )
+    reasons = {f.property: f.reason for f in resp.failures}
+    assert set(reasons) == {"name", "region", "ipRange", "description"}
+    assert all("Vpc 'net'" in r for r in reasons.values())
+    same = "5a4981aa-9653-4bd1-bef5-d6bff52042e4"
+    resp = provider.Check(
+        provider_pb2.CheckRequest(urn=PEER_URN, news=marshal.encode({"name": "a.b", "vpcIds": [same, same]}))
+    )
+    reasons = {f.property: f.reason for f in resp.failures}
+    assert set(reasons) == {"name", "vpcIds"} and "peered with itself" in reasons["vpcIds"]
+    assert emu.control.requests()["total"] == before
