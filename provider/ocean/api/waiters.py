@@ -483,8 +483,177 @@ async def wait_for_peering_active(client: DigitalOceanClient, peering_id: str, *
     )  # fmt: skip
 
 
+# VPC peerings. A wait passes only through the statuses listed for its goal; any other status (an error
+# state DigitalOcean may add, DELETING while provisioning) or a peering that disappears before it is
+# ACTIVE ends the wait at once with ``WaitFailed``, whose ``last_status`` says what was seen.
+PEERING_PASSES_THROUGH: dict[str, frozenset[str]] = {
+    "ACTIVE": frozenset({"PROVISIONING"}),
+    "gone": frozenset({"DELETING"}),
+}
+GONE = "gone"
+
+
+class PeeringDisappeared(WaitFailed):
+    """The peering answered 404 while it should have become ACTIVE."""
+
+
+async def wait_for_peering(
+    client: DigitalOceanClient,
+    peering_id: str,
+    *,
+    until: str = "ACTIVE",
+    what: str | None = None,
+    timeout: float | None = None,  # noqa: ASYNC109 - a deadline, not an I/O timeout
+    cancel: asyncio.Event | None = None,
+    on_progress: ProgressCallback | None = None,
+    expected_s: float | None = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> VpcPeering | None:
+    """Wait for VPC peering ``peering_id`` to be ``ACTIVE`` (``until="ACTIVE"``: from ``PROVISIONING``)
+    or to be gone (``until="gone"``: from ``DELETING`` to 404). Returns the active peering, or None."""
+    if until not in PEERING_PASSES_THROUGH:
+        raise ValueError(f"until must be one of {sorted(PEERING_PASSES_THROUGH)}")
+    label = what or f"VPC peering {peering_id} to be {until}"
+    passes = PEERING_PASSES_THROUGH[until]
+    start = clock()
+    seen: list[str | None] = [None]
+
+    async def fetch() -> VpcPeering | None:
+        try:
+            return await client.vpc_peerings.get(peering_id)
+        except NotFound:
+            if until == GONE:
+                raise
+            return None  # gone while it should become ACTIVE: classify() says so
+
+    def classify(peering: VpcPeering | None) -> tuple[bool, str | None]:
+        if peering is None:
+            raise PeeringDisappeared(label, clock() - start, seen[0], None, "disappeared (404 Not Found)")
+        status = _status_str(peering.status)
+        seen[0] = status
+        if status == until:
+            return True, status
+        if status not in passes:
+            raise WaitFailed(label, clock() - start, status, None, f"went to status {status!r}")
+        return False, status
+
+    if expected_s is None:
+        expected_s = EXPECTED_PEERING_S if until == "ACTIVE" else EXPECTED_DELETE_S
+    return await _poll(
+        fetch, classify, what=label, schedule=PollSchedule(expected_s), timeout=timeout, cancel=cancel,
+        on_progress=on_progress, clock=clock, sleep=sleep, gone_ok=until == GONE,
+    )  # fmt: skip
+
+
+# A VPC is deleted only once nothing is in it. Members DigitalOcean still lists although they are going
+# away (a droplet that already answers 404, a peering in DELETING) are waited for; so is a set of members
+# that keeps shrinking. When nothing has left for VPC_SETTLE_S and nothing is known to be going away, the
+# wait ends with ``VpcNotEmpty`` instead of sitting out the whole delete timeout.
+VPC_SETTLE_S = 15.0
+VPC_MEMBER_PROBES = 3
+
+
+@dataclass(frozen=True)
+class VpcOccupant:
+    """Something that keeps a VPC from being deleted: a member resource or a peering."""
+
+    kind: str  # droplet, loadbalancer, kubernetes, dbaas, … or "peering"
+    name: str
+    ref: str  # the member's URN, or the peering's id
+    going_away: bool = False
+
+    def describe(self) -> str:
+        note = ", being deleted" if self.going_away else ""
+        return f"{self.kind} {self.name!r} ({self.ref}{note})"
+
+
+class VpcNotEmpty(WaitFailed):
+    """A VPC still has members or peerings: nothing left for a while and nothing is going away
+    (``timed_out`` False), or the wait's deadline passed first (``timed_out`` True)."""
+
+    def __init__(
+        self, what: str, elapsed_s: float, occupants: tuple[VpcOccupant, ...], *, timed_out: bool
+    ) -> None:
+        self.occupants = occupants
+        self.timed_out = timed_out
+        reason = "timed out" if timed_out else "nothing in it is being deleted"
+        super().__init__(what, elapsed_s, describe_occupants(occupants), None, reason)
+
+
+def describe_occupants(occupants: tuple[VpcOccupant, ...]) -> str:
+    listed = "; ".join(o.describe() for o in occupants)
+    return f"{len(occupants)} left: {listed}" if occupants else "empty"
+
+
+async def vpc_occupants(
+    client: DigitalOceanClient, vpc_id: str, *, probes: int = VPC_MEMBER_PROBES
+) -> tuple[VpcOccupant, ...]:
+    """The VPC's members and peerings; up to ``probes`` droplet members are looked up, and one that
+    answers 404 is marked as going away (DigitalOcean lists members for a while after they are gone)."""
+    occupants: list[VpcOccupant] = []
+    async for member in client.vpcs.members(vpc_id):
+        going = False
+        if member.kind == "droplet" and member.resource_id.isdigit() and probes > 0:
+            probes -= 1
+            try:
+                await client.droplets.get(int(member.resource_id))
+            except NotFound:
+                going = True
+        occupants.append(VpcOccupant(member.kind, member.name, member.urn, going))
+    async for peering in client.vpcs.peerings(vpc_id):
+        occupants.append(VpcOccupant("peering", peering.name, peering.id, peering.status == "DELETING"))
+    return tuple(occupants)
+
+
+async def wait_for_vpc_vacated(
+    client: DigitalOceanClient,
+    vpc_id: str,
+    *,
+    what: str | None = None,
+    settle_s: float = VPC_SETTLE_S,
+    timeout: float | None = None,  # noqa: ASYNC109 - a deadline, not an I/O timeout
+    cancel: asyncio.Event | None = None,
+    on_progress: ProgressCallback | None = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> None:
+    """Wait until VPC ``vpc_id`` has no members and no peerings (or is gone); see VPC_SETTLE_S.
+
+    Progress reports name what remains. Raises ``VpcNotEmpty`` (with the occupants) when nothing is
+    going away, or when the deadline passes."""
+    label = what or f"VPC {vpc_id} to be empty"
+    start = clock()
+    last: list[Any] = [None, start]  # the occupants last seen (their refs), when they last changed
+    latest: list[tuple[VpcOccupant, ...]] = [()]
+
+    def classify(occupants: tuple[VpcOccupant, ...]) -> tuple[bool, str | None]:
+        latest[0] = occupants
+        refs = frozenset(o.ref for o in occupants)
+        if refs != last[0]:
+            last[0], last[1] = refs, clock()
+        status = describe_occupants(occupants)
+        if not occupants:
+            return True, status
+        if not any(o.going_away for o in occupants) and clock() - last[1] >= settle_s:
+            raise VpcNotEmpty(label, clock() - start, occupants, timed_out=False)
+        return False, status
+
+    try:
+        await _poll(
+            lambda: vpc_occupants(client, vpc_id), classify, what=label,
+            schedule=PollSchedule(EXPECTED_DELETE_S, cap=min(10.0, max(1.0, settle_s / 3))), timeout=timeout,
+            cancel=cancel, on_progress=on_progress, clock=clock, sleep=sleep, gone_ok=True,
+        )  # fmt: skip
+    except WaitTimeout:
+        raise VpcNotEmpty(label, clock() - start, latest[0], timed_out=True) from None
+
+
 __all__ = [
     "EXPECTED_ACTION_S", "GcPollSchedule", "PollSchedule", "WaitProgress", "wait_for_action",
     "wait_for_droplet_status", "wait_for_firewall_settled", "wait_for_gc", "wait_for_peering_active",
     "wait_for_status", "wait_until_gone",
+    # VPCs and peerings
+    "GONE", "PEERING_PASSES_THROUGH", "PeeringDisappeared", "VPC_SETTLE_S", "VpcNotEmpty", "VpcOccupant",
+    "describe_occupants", "vpc_occupants", "wait_for_peering", "wait_for_vpc_vacated",
 ]  # fmt: skip

@@ -13,12 +13,16 @@ def resources() -> dict[str, Any]:
     from ocean.resources.droplet_snapshot import DropletSnapshot
     from ocean.resources.registry_garbage_collection import RegistryGarbageCollection
     from ocean.resources.registry_subscription import RegistrySubscription
+    from ocean.resources.vpc import Vpc
+    from ocean.resources.vpc_peering import VpcPeering
 
     return {
         cls.token: cls
         for cls in (
             Droplet,
             DropletSnapshot,
+            Vpc,
+            VpcPeering,
             ContainerRegistry,
             RegistrySubscription,
             RegistryGarbageCollection,

@@ -165,6 +165,9 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
         async def notify(message: str) -> None:
             await self._log(urn, message, ephemeral=False)
 
+        async def warn(message: str) -> None:
+            await self._log(urn, message, ephemeral=False, severity=engine_pb2.WARNING)
+
         return Context(
             api=self._client() if api is ... else api,
             urn=urn,
@@ -173,6 +176,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
             report=report,
             notify=notify,
             shared=self._shared,
+            warn=warn,
         )
 
     @_resource_rpc
@@ -287,7 +291,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
 
     # ----------------------------------------------------------------------------------------- engine
 
-    async def _log(self, urn: str, message: str, *, ephemeral: bool) -> None:
+    async def _log(self, urn: str, message: str, *, ephemeral: bool, severity: int = engine_pb2.INFO) -> None:
         """Show a message against the resource in the Pulumi display (ephemeral: a status line)."""
         if not self._engine_address:
             return
@@ -296,9 +300,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
                 channel = grpc.aio.insecure_channel(self._engine_address)
                 self._engine = engine_pb2_grpc.EngineStub(channel)
             await self._engine.Log(
-                engine_pb2.LogRequest(
-                    severity=engine_pb2.INFO, message=message, urn=urn, ephemeral=ephemeral
-                ),
+                engine_pb2.LogRequest(severity=severity, message=message, urn=urn, ephemeral=ephemeral),
                 timeout=5,
             )
         except Exception:  # noqa: BLE001 - progress display is best effort, never fails an operation

@@ -184,6 +184,8 @@ class Context:
     timeout: float | None = None
     cancel: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     report: Reporter = _no_report
+    # A message that stays in the Pulumi output (a warning), for what the user must know afterwards.
+    warn: Reporter = _no_report
     preview: bool = False
     # A message that stays in the output (`report` is a status line that the next one replaces).
     notify: Reporter = _no_report

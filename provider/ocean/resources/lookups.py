@@ -1,6 +1,7 @@
 """Lookups (Pulumi functions, `invoke`s): read-only queries a program can make while it runs.
 
-In the SDK they are `get_regions`, `get_sizes`, `get_image`, `get_droplet` and `get_garbage_collection`.
+In the SDK they are `get_regions`, `get_sizes`, `get_image`, `get_droplet`, `get_vpc`, `get_vpc_peering`
+and `get_garbage_collection`.
 """
 
 from __future__ import annotations
@@ -120,6 +121,43 @@ class GetGarbageCollectionResult(Model):
     updated_at: Annotated[
         str | None, Field(default=None, description="When its status last changed (RFC 3339).")
     ]
+
+
+class GetVpcArgs(Model):
+    id: Annotated[str | None, Field(default=None, description="The VPC id.")]
+    name: Annotated[str | None, Field(default=None, description="The VPC name (names are unique).")]
+    region: Annotated[
+        str | None,
+        Field(
+            default=None,
+            description="A region slug: alone, finds the region's default VPC; with `name`, the VPC must "
+            "be in this region.",
+        ),
+    ]
+
+
+class GetVpcResult(Model):
+    vpc_id: Annotated[str, Field(description="The VPC id.")]
+    name: Annotated[str, Field(description="The VPC's name.")]
+    region: Annotated[str, Field(description="The region slug.")]
+    ip_range: Annotated[str, Field(description="The VPC's address range (CIDR).")]
+    description: Annotated[str, Field(description="The VPC's description.")]
+    default: Annotated[bool, Field(description="Whether it is the default VPC of its region.")]
+    vpc_urn: Annotated[str, Field(description="The VPC's uniform resource name, `do:vpc:<id>`.")]
+    created_at: Annotated[str, Field(description="When it was created (RFC 3339).")]
+
+
+class GetVpcPeeringArgs(Model):
+    id: Annotated[str | None, Field(default=None, description="The peering id.")]
+    name: Annotated[str | None, Field(default=None, description="The peering name (names are unique).")]
+
+
+class GetVpcPeeringResult(Model):
+    peering_id: Annotated[str, Field(description="The peering id.")]
+    name: Annotated[str, Field(description="The peering's name.")]
+    vpc_ids: Annotated[list[str], Field(description="The ids of the two peered VPCs.")]
+    status: Annotated[str, Field(description="`PROVISIONING`, `ACTIVE` or `DELETING`.")]
+    created_at: Annotated[str, Field(description="When it was created (RFC 3339).")]
 
 
 class LookupError_(Exception):
@@ -252,6 +290,70 @@ async def _get_garbage_collection(ctx: Context, args: dict[str, Any]) -> dict[st
     }
 
 
+async def _get_vpc(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from ocean.api import errors
+
+    vpc_id, name, region = args.get("id"), args.get("name"), args.get("region")
+    if vpc_id is not None and (name is not None or region is not None):
+        raise LookupError_("give `id` alone, or `name` (optionally with `region`), or `region` alone")
+    if vpc_id is not None:
+        try:
+            vpc = await ctx.api.vpcs.get(vpc_id)
+        except errors.NotFound:
+            raise LookupError_(f"no VPC has the id {vpc_id!r} (see `doctl vpcs list`)") from None
+    elif name is not None or region is not None:
+        found = [
+            v
+            async for v in ctx.api.vpcs.list()
+            if (name is None and v.default or name is not None and v.name == name)
+            and (region is None or v.region == region)
+        ]
+        wanted = f"named {name!r}" if name is not None else "that is the default"
+        where = f" in region {region!r}" if region is not None else ""
+        if len(found) != 1:
+            raise LookupError_(
+                f"{len(found)} VPCs {wanted}{where}; a lookup must match exactly one (look it up by `id`)"
+            )
+        vpc = found[0]
+    else:
+        raise LookupError_("give `id`, `name`, or `region` (for the region's default VPC)")
+    return {
+        "vpcId": vpc.id,
+        "name": vpc.name,
+        "region": vpc.region or "",
+        "ipRange": vpc.ip_range or "",
+        "description": vpc.description or "",
+        "default": bool(vpc.default),
+        "vpcUrn": vpc.urn or f"do:vpc:{vpc.id}",
+        "createdAt": vpc.created_at.isoformat() if vpc.created_at is not None else "",
+    }
+
+
+async def _get_vpc_peering(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from ocean.api import errors
+
+    peering_id, name = args.get("id"), args.get("name")
+    if (peering_id is None) == (name is None):
+        raise LookupError_("give exactly one of `id` or `name`")
+    if peering_id is not None:
+        try:
+            peering = await ctx.api.vpc_peerings.get(peering_id)
+        except errors.NotFound:
+            raise LookupError_(f"no VPC peering has the id {peering_id!r}") from None
+    else:
+        found = [p async for p in ctx.api.vpc_peerings.list() if p.name == name]
+        if len(found) != 1:
+            raise LookupError_(f"{len(found)} VPC peerings are named {name!r}; a name must match exactly one")
+        peering = found[0]
+    return {
+        "peeringId": peering.id,
+        "name": peering.name,
+        "vpcIds": list(peering.vpc_ids or []),
+        "status": str(peering.status or ""),
+        "createdAt": peering.created_at.isoformat() if peering.created_at is not None else "",
+    }
+
+
 def _function(
     token: str, description: str, args: type[Model], result: type[Model], run: Any
 ) -> type[Function]:
@@ -296,5 +398,19 @@ FUNCTIONS: list[type[Function]] = [
         GetGarbageCollectionArgs,
         GetGarbageCollectionResult,
         _get_garbage_collection,
+    ),
+    _function(
+        "ocean:index:getVpc",
+        "An existing VPC, by id, by (unique) name, or the default VPC of a region.",
+        GetVpcArgs,
+        GetVpcResult,
+        _get_vpc,
+    ),
+    _function(
+        "ocean:index:getVpcPeering",
+        "An existing VPC peering, by id or by (unique) name.",
+        GetVpcPeeringArgs,
+        GetVpcPeeringResult,
+        _get_vpc_peering,
     ),
 ]

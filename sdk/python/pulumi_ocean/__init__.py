@@ -13,9 +13,13 @@ from .get_garbage_collection import *
 from .get_image import *
 from .get_regions import *
 from .get_sizes import *
+from .get_vpc import *
+from .get_vpc_peering import *
 from .provider import *
 from .registry_garbage_collection import *
 from .registry_subscription import *
+from .vpc import *
+from .vpc_peering import *
 from ._inputs import *
 from . import outputs
 
@@ -38,7 +42,9 @@ _utilities.register(
    "ocean:index:Droplet": "Droplet",
    "ocean:index:DropletSnapshot": "DropletSnapshot",
    "ocean:index:RegistryGarbageCollection": "RegistryGarbageCollection",
-   "ocean:index:RegistrySubscription": "RegistrySubscription"
+   "ocean:index:RegistrySubscription": "RegistrySubscription",
+   "ocean:index:Vpc": "Vpc",
+   "ocean:index:VpcPeering": "VpcPeering"
   }
  }
 ]

@@ -23,6 +23,7 @@ from .snapshot import DropletSnapshot, Snapshot, Snapshots
 from .subscription import SUBSCRIPTION_TIER_SLUGS, Subscription, SubscriptionTierBase
 from .tag import Tag, TagResources, TagsMetadata
 from .vpc import Vpc
+from .vpc_member import VpcMember
 from .vpc_peering import VPC_PEERING_STATUSES, VpcPeering
 
 __all__ = [
@@ -34,5 +35,5 @@ __all__ = [
     "GarbageCollection", "Image", "Kernel", "MetaProperties", "NetworkV4", "NetworkV6", "PageLinks",
     "PageLinksPages", "Region", "Registry", "RegistryOptions", "SUBSCRIPTION_TIER_SLUGS", "Size",
     "Snapshot", "Snapshots", "Subscription", "SubscriptionTierBase", "SubscriptionTierOption", "Tag",
-    "TagResources", "TagsMetadata", "VPC_PEERING_STATUSES", "Vpc", "VpcPeering",
+    "TagResources", "TagsMetadata", "VPC_PEERING_STATUSES", "Vpc", "VpcMember", "VpcPeering",
 ]  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..models.firewall import Firewall
 from ..models.vpc import Vpc
+from ..models.vpc_member import VpcMember
 from ..models.vpc_peering import VpcPeering
 from ..pagination import Paginator
 from ._base import Service, seg
@@ -103,7 +104,19 @@ class Vpcs(Service):
         return await self._send("PATCH", f"/v2/vpcs/{seg(vpc_id)}", "vpc", Vpc, body)
 
     async def delete(self, vpc_id: str) -> None:
+        """DigitalOcean refuses (403; 409 has been seen too) while the VPC has members or peerings, and
+        always for a region's default VPC."""
         await self._t.request("DELETE", f"/v2/vpcs/{seg(vpc_id)}")
+
+    def members(self, vpc_id: str, resource_type: str | None = None) -> Paginator[VpcMember]:
+        """The resources in the VPC (``resource_type``: only ``droplet``, ``loadbalancer``, …)."""
+        return Paginator(
+            self._t, f"/v2/vpcs/{seg(vpc_id)}/members", "members", VpcMember, {"resource_type": resource_type}
+        )
+
+    def peerings(self, vpc_id: str) -> Paginator[VpcPeering]:
+        """The peerings the VPC is part of."""
+        return Paginator(self._t, f"/v2/vpcs/{seg(vpc_id)}/peerings", "peerings", VpcPeering)
 
 
 class VpcPeerings(Service):
