@@ -26,6 +26,8 @@ SIZES = {
 }
 
 DEFAULT_POLICY = {"plan": "weekly", "weekday": "SUN", "hour": 0}
+# The id of the region's default VPC, where a droplet created without `vpcUuid` goes.
+VPC_DEFAULT = "760e09ef-dc84-11e8-981e-3cfdfeaae000"
 DURATIONS = {
     "create": 30.0,
     "shutdown": 15.0,
@@ -241,7 +243,7 @@ class FakeDigitalOcean:
                 "snapshot_ids": [],
                 "volume_ids": [],
                 "tags": d["tags"],
-                "vpc_uuid": "vpc-default",
+                "vpc_uuid": VPC_DEFAULT,
                 "size_slug": d["size"],
                 "size": _size(d["size"]).model_dump(),
                 "region": {

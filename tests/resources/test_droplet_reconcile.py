@@ -11,7 +11,7 @@ import pytest
 from ocean.api import errors
 from ocean.resources.base import Context, PartialFailure
 from ocean.resources.droplet import Droplet
-from tests.resources.fakes import FakeApi, FakeClock, FakeDigitalOcean
+from tests.resources.fakes import VPC_DEFAULT, FakeApi, FakeClock, FakeDigitalOcean
 
 URN = "urn:pulumi:dev::proj::ocean:index:Droplet::web"
 INPUTS: dict[str, Any] = {
@@ -244,7 +244,7 @@ def test_import_read_returns_inputs_that_round_trip(do: FakeDigitalOcean, clock:
         "size": "s-1vcpu-1gb",
         "image": "ubuntu-24-04-x64",
         "tags": ["web"],
-        "vpcUuid": "vpc-default",
+        "vpcUuid": VPC_DEFAULT,
         "backups": True,
     }
     checked, failures = Droplet.check(URN, inputs, inputs, b"")

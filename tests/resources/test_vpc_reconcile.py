@@ -201,7 +201,8 @@ def test_vpc_create_with_default_makes_it_the_region_default(do: FakeNetworking,
     rid, state = run(Vpc.create(ctx(do, clock, VURN), {**VPC_INPUTS, "default": True}))
     assert state["default"] is True and state["vpcUrn"] == f"do:vpc:{rid}"
     assert do.vpcs[old_default]["default"] is False
-    assert do.log == ["POST vpc", "PATCH vpc ['default']"]
+    # Looked for first: a VPC an interrupted create of this resource made would be adopted.
+    assert do.log == ["GET vpcs", "POST vpc", "PATCH vpc ['default']"]
 
 
 def test_vpc_create_then_default_fails_keeps_the_vpc(do: FakeNetworking, clock: FakeClock) -> None:

@@ -182,7 +182,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
     @_resource_rpc
     async def Check(self, request: Any, res: Any) -> Any:
         olds, news = marshal.decode(request.olds), marshal.decode(request.news)
-        inputs, failures = res.check(request.urn, olds, news, bytes(request.randomSeed))
+        inputs, failures = res.checked(request.urn, olds, news, bytes(request.randomSeed))
         if not failures:
             # Reads only (see Resource.check_live); without a token they are left for `up`.
             api = self._client() if self._token else None
@@ -205,8 +205,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
 
                 raise ResourceError("; ".join(problems))
         if d.replaces:
-            reasons = "; ".join(f"`{k}` changed: {d.reasons[k]}" for k in d.replaces)
-            await self._log(request.urn, f"will be replaced because {reasons}", ephemeral=False)
+            await self._log(request.urn, f"will be replaced because {d.replace_reason()}", ephemeral=False)
         return provider_pb2.DiffResponse(
             changes=provider_pb2.DiffResponse.DIFF_SOME if d.changes else provider_pb2.DiffResponse.DIFF_NONE,
             replaces=d.replaces,
@@ -220,6 +219,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
     async def Create(self, request: Any, res: Any) -> Any:
         inputs = marshal.decode(request.properties)
         secrets = res.State.secret_wire_names()
+        res.check_timeout(request.urn, "create", request.timeout)
         if request.preview:
             outputs = res.preview_create(inputs)
             return provider_pb2.CreateResponse(
@@ -235,7 +235,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
     async def Read(self, request: Any, res: Any) -> Any:
         state = marshal.decode(request.properties)
         inputs = marshal.decode(request.inputs)
-        found = await res.read(self._context(request.urn), request.id, state, inputs)
+        found = await res.refresh(self._context(request.urn), request.id, state, inputs)
         if found is None:
             return provider_pb2.ReadResponse(id="")  # gone: the engine drops it from the state
         outputs, new_inputs = found
@@ -249,6 +249,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
     async def Update(self, request: Any, res: Any) -> Any:
         olds, news = marshal.decode(request.olds), marshal.decode(request.news)
         secrets = res.State.secret_wire_names()
+        res.check_timeout(request.urn, "update", request.timeout)
         if request.preview:
             outputs = res.preview_update(olds, news)
             return provider_pb2.UpdateResponse(
@@ -259,6 +260,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
 
     @_resource_rpc
     async def Delete(self, request: Any, res: Any) -> Any:
+        res.check_timeout(request.urn, "delete", request.timeout)
         await res.delete(
             self._context(request.urn, request.timeout), request.id, marshal.decode(request.properties)
         )
