@@ -63,10 +63,10 @@ async def _part(ctx: Context, key: Any, what: str, load: Callable[[], Awaitable[
         return None
 
 
-def suggest(value: str, choices: Iterable[str]) -> str:
-    """`; did you mean 'x'?` for the closest choice, or ''."""
+def suggest(value: str, choices: Iterable[str], *, then: str = ".") -> str:
+    """`; did you mean 'x'?` for the closest choice, or `then` (the sentence's end)."""
     close = difflib.get_close_matches(value.lower(), list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f"; did you mean {close[0]!r}?" if close else then
 
 
 def changed(key: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
@@ -143,7 +143,7 @@ async def check_region(
     if found is None:
         return CheckFailure(
             field,
-            f"{label}: `{field}` {region!r} is not a DigitalOcean region{suggest(region, known)}. Regions: "
+            f"{label}: `{field}` {region!r} is not a DigitalOcean region{suggest(region, known)} Regions: "
             f"{', '.join(sorted(known))}.",
         )
     if found.available is False:
@@ -164,16 +164,15 @@ async def check_size(ctx: Context, label: str, size: str, region: Any) -> CheckF
     if found is None:
         return CheckFailure(
             "size",
-            f"{label}: `size` {size!r} is not a DigitalOcean size{suggest(size, known)} (see "
+            f"{label}: `size` {size!r} is not a DigitalOcean size{suggest(size, known, then='')} (see "
             "`ocean.get_sizes()` or `doctl compute size list`).",
         )
     if isinstance(region, str) and not is_unknown(region) and found.regions and region not in found.regions:
         here = sorted(slug for slug, s in known.items() if region in s.regions and s.available is not False)
-        close = suggest(size, here)
         return CheckFailure(
             "size",
-            f"{label}: size {size!r} is not offered in region {region!r}{close or '.'} It is offered in "
-            f"{', '.join(sorted(found.regions))}; sizes in {region}: {', '.join(here) or 'none'}.",
+            f"{label}: `size` {size!r} is not offered in region {region!r}{suggest(size, here)} It is "
+            f"offered in {', '.join(sorted(found.regions))}; sizes in {region}: {', '.join(here) or 'none'}.",
         )
     if found.available is False:
         return CheckFailure("size", f"{label}: size {size!r} is not available for new droplets.")
@@ -206,8 +205,8 @@ async def check_image(ctx: Context, label: str, image: str, region: Any, size: A
                 return CheckFailure(
                     "image",
                     f"{label}: `image` {image!r} is not a DigitalOcean image slug"
-                    f"{suggest(image, [*distributions, *applications])} (see `ocean.get_images()` or `doctl "
-                    "compute image list-distribution`); an image id (a snapshot's) is a number.",
+                    f"{suggest(image, [*distributions, *applications], then='')} (see `doctl compute image "
+                    "list-distribution`); an image id (a snapshot's) is a number.",
                 )
     regions_ = list(found.regions or [])
     if isinstance(region, str) and not is_unknown(region) and regions_ and region not in regions_:
@@ -256,5 +255,5 @@ async def check_registry_region(ctx: Context, label: str, region: str) -> CheckF
     return CheckFailure(
         "region",
         f"{label}: `region` {region!r} is not a region DigitalOcean keeps registries in"
-        f"{suggest(region, offered)}. Registry regions: {', '.join(offered)}.",
+        f"{suggest(region, offered)} Registry regions: {', '.join(offered)}.",
     )

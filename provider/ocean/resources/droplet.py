@@ -336,9 +336,14 @@ class Droplet(Resource):
         label = cls.label(ctx.urn)
         region, size, image = news.get("region"), news.get("size"), news.get("image")
         region_changed = cat.changed("region", olds, news) is not None
-        checks = []
+        failures: list[CheckFailure] = []
         if region_changed:
-            checks.append(cat.check_region(ctx, label, str(region)))
+            problem = await cat.check_region(ctx, label, str(region))
+            if problem is not None:
+                # Sizes and images are then not judged against a region that does not exist.
+                failures.append(problem)
+                region = None
+        checks = []
         size_changed = cat.changed("size", olds, news) is not None
         if isinstance(size, str) and not is_unknown(size) and (region_changed or size_changed):
             checks.append(cat.check_size(ctx, label, size, region))
@@ -352,7 +357,7 @@ class Droplet(Resource):
         if isinstance(keys, list) and keys:
             checks.append(cat.check_ssh_keys(ctx, label, keys))
         found = await asyncio.gather(*checks)
-        return [f for f in found if f is not None]
+        return failures + [f for f in found if f is not None]
 
     # ------------------------------------------------------------------------------- change validation
 
