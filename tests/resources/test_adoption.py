@@ -1,0 +1,326 @@
+"""Nothing duplicated, nothing orphaned (ocean.resources.adoption), resource by resource, against the real
+emulator over HTTP:
+
+- the answer to a create is lost after DigitalOcean carried it out (a 5xx, a dropped connection): the
+  create looks up what it made and adopts it — one POST, one resource, its id in the state;
+- a create repeated after an interrupted one (the same URN, nothing recorded): the mark is found and
+  the resource adopted, with no second POST; a replacement or another stack never adopts;
+- several candidates fail with their ids; none found fails saying nothing was made;
+- the droplet's mark never shows in its tags (create, refresh, import) and an update never removes it;
+- a failed create is recorded and replaced with its reason, while DigitalOcean still shows it broken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from ocean.api import DigitalOceanClient, RateGovernor
+from ocean.resources.adoption import MARK_TAG_PREFIX, mark_for, mark_tag
+from ocean.resources.base import FAILED, MARK, Context, PartialFailure, Resource, ResourceError
+from ocean.resources.container_registry import ContainerRegistry
+from ocean.resources.droplet import Droplet
+from ocean.resources.droplet_snapshot import DropletSnapshot
+from ocean.resources.registry_garbage_collection import RegistryGarbageCollection
+from ocean.resources.vpc import Vpc
+from ocean.resources.vpc_peering import VpcPeering
+from tests.after_faults import LossyEmulator
+
+URN = "urn:pulumi:dev::proj::ocean:index:Droplet::web"
+DROPLET = {
+    "name": "web-1",
+    "region": "nyc3",
+    "size": "s-1vcpu-1gb",
+    "image": "ubuntu-24-04-x64",
+    "tags": ["web"],
+}
+
+
+class World:
+    def __init__(self, emulator: LossyEmulator) -> None:
+        self.emulator = emulator
+        self.api = DigitalOceanClient(emulator.token, emulator.base_url, governor=RateGovernor.unlimited())
+        self.notes: list[str] = []
+        self.http = httpx.Client(base_url=emulator.base_url, headers=emulator.headers)
+
+    def ctx(self, urn: str) -> Context:
+        async def note(message: str) -> None:
+            self.notes.append(message)
+
+        return Context(api=self.api, urn=urn, timeout=120, notify=note, warn=note, shared={})
+
+    def requests(self, method: str, path: str) -> int:
+        log = self.emulator.control.requests()["requests"]
+        return sum(1 for r in log if r["method"] == method and r["path"] == path)
+
+    def droplets(self) -> list[dict[str, Any]]:
+        return list(self.http.get("/v2/droplets").json()["droplets"])
+
+
+def run(emulator: LossyEmulator, body: Callable[[World], Awaitable[None]]) -> None:
+    async def go() -> None:
+        w = World(emulator)
+        try:
+            await body(w)
+        finally:
+            await w.api.aclose()
+            w.http.close()
+
+    asyncio.run(go())
+
+
+async def create(w: World, res: type[Resource], urn: str, news: dict[str, Any], olds: Any = None) -> Any:
+    inputs, failures = res.checked(urn, olds or {}, news, b"seed")
+    assert failures == []
+    rid, state = await res.create(w.ctx(urn), inputs)  # type: ignore[attr-defined]
+    return rid, state, inputs
+
+
+# ------------------------------------------------------------------------------------ lost answers
+
+
+@pytest.mark.parametrize("lose", ["status", "drop"])
+def test_droplet_create_whose_answer_is_lost_adopts_what_it_made(
+    lossy_emulator: LossyEmulator, lose: str
+) -> None:
+    async def body(w: World) -> None:
+        if lose == "status":
+            w.emulator.after.add("POST", "/v2/droplets", status=500)
+        else:
+            w.emulator.after.add("POST", "/v2/droplets", drop_connection=True)
+        rid, state, _ = await create(w, Droplet, URN, dict(DROPLET))
+        assert w.emulator.after.lost == [("POST", "/v2/droplets", 202)], "DigitalOcean carried it out"
+        assert w.requests("POST", "/v2/droplets") == 1, "never repeated"
+        [droplet] = w.droplets()
+        assert str(droplet["id"]) == rid and state["dropletId"] == droplet["id"]
+        assert state["status"] == "active", "its create action was found and waited for"
+        assert state["tags"] == ["web"]
+        assert any("answer to the create request was lost" in n and f"droplet {rid}" in n for n in w.notes)
+
+    run(lossy_emulator, body)
+
+
+def test_lost_answer_with_nothing_made_fails_and_says_so(lossy_emulator: LossyEmulator) -> None:
+    async def body(w: World) -> None:
+        # A 500 *before* the work: DigitalOcean made nothing.
+        w.emulator.control.fault(method="POST", path="/v2/droplets", status=500)
+        with pytest.raises(ResourceError) as info:
+            await create(w, Droplet, URN, dict(DROPLET))
+        text = str(info.value)
+        assert "Droplet 'web'" in text and "shows no droplet made by it" in text and "request id" in text
+        assert "Run `pulumi up` again" in text
+        assert text.count("not repeated") == 1 and "not retried" not in text
+        assert w.droplets() == []
+        # The next `up` creates it, once.
+        await create(w, Droplet, URN, dict(DROPLET))
+        assert len(w.droplets()) == 1
+
+    run(lossy_emulator, body)
+
+
+def test_lost_answer_with_several_candidates_keeps_none(lossy_emulator: LossyEmulator) -> None:
+    async def body(w: World) -> None:
+        inputs, _ = Droplet.checked(URN, {}, dict(DROPLET), b"")
+        # Something else made a droplet with this name, region and mark while the answer was lost.
+        other = {**DROPLET, "tags": [mark_tag(inputs[MARK])]}
+        w.emulator.after.add(
+            "POST", "/v2/droplets", status=503, then=lambda: w.emulator.backend.create_droplets(dict(other))
+        )
+        with pytest.raises(ResourceError) as info:
+            await Droplet.create(w.ctx(URN), inputs)
+        ids = [str(d["id"]) for d in w.droplets()]
+        assert len(ids) == 2
+        assert all(i in str(info.value) for i in ids) and "None was adopted" in str(info.value)
+
+    run(lossy_emulator, body)
+
+
+def test_vpc_peering_and_registry_creates_whose_answer_is_lost_adopt(lossy_emulator: LossyEmulator) -> None:
+    async def body(w: World) -> None:
+        w.emulator.after.add("POST", "/v2/vpcs", status=502, times=2)
+        vurn = "urn:pulumi:dev::proj::ocean:index:Vpc::"
+        a, sa, _ = await create(w, Vpc, vurn + "a", {"name": "net-a", "region": "nyc3"})
+        b, _, _ = await create(w, Vpc, vurn + "b", {"region": "nyc3"})  # auto-named
+        vpcs = [v for v in w.http.get("/v2/vpcs").json()["vpcs"] if not v["default"]]
+        assert sorted(v["id"] for v in vpcs) == sorted([a, b]) and sa["vpcId"] == a
+        assert w.requests("POST", "/v2/vpcs") == 2
+
+        w.emulator.after.add("POST", "/v2/vpc_peerings", drop_connection=True)
+        purn = "urn:pulumi:dev::proj::ocean:index:VpcPeering::p"
+        pid, ps, _ = await create(w, VpcPeering, purn, {"name": "p-1", "vpcIds": [a, b]})
+        assert ps["status"] == "ACTIVE" and [
+            p["id"] for p in w.http.get("/v2/vpc_peerings").json()["vpc_peerings"]
+        ] == [pid]
+        assert w.requests("POST", "/v2/vpc_peerings") == 1
+
+        w.emulator.after.add("POST", "/v2/registries", status=500)
+        rurn = "urn:pulumi:dev::proj::ocean:index:ContainerRegistry::r"
+        rid, rs, _ = await create(w, ContainerRegistry, rurn, {"name": "reg-1", "region": "fra1"})
+        assert rid == "reg-1" and rs["endpoint"] == "registry.digitalocean.com/reg-1"
+        assert w.requests("POST", "/v2/registries") == 1
+        assert len(w.emulator.after.lost) == 4
+
+    run(lossy_emulator, body)
+
+
+def test_snapshot_whose_answer_is_lost_adopts_its_action(lossy_emulator: LossyEmulator) -> None:
+    async def body(w: World) -> None:
+        droplet_id, _, _ = await create(w, Droplet, URN, dict(DROPLET))
+        w.emulator.after.add("POST", f"/v2/droplets/{droplet_id}/actions", status=500)
+        surn = "urn:pulumi:dev::proj::ocean:index:DropletSnapshot::snap"
+        sid, state, _ = await create(w, DropletSnapshot, surn, {"dropletId": int(droplet_id), "name": "s-1"})
+        snaps = w.http.get(f"/v2/droplets/{droplet_id}/snapshots").json()["snapshots"]
+        assert [str(s["id"]) for s in snaps] == [sid] and state["name"] == "s-1"
+        assert w.requests("POST", f"/v2/droplets/{droplet_id}/actions") == 1
+        assert any("snapshot action" in n for n in w.notes)
+
+    run(lossy_emulator, body)
+
+
+def test_garbage_collection_whose_answer_is_lost_adopts_the_running_one(
+    lossy_emulator: LossyEmulator,
+) -> None:
+    async def body(w: World) -> None:
+        await w.api.registries.create("reg-1", region="fra1", subscription_tier_slug="basic")
+        w.emulator.after.add("POST", "/v2/registries/reg-1/garbage-collection", status=504)
+        gurn = "urn:pulumi:dev::proj::ocean:index:RegistryGarbageCollection::gc"
+        uuid_, state, _ = await create(w, RegistryGarbageCollection, gurn, {"registryName": "reg-1"})
+        assert state["status"] == "succeeded" and state["uuid"] == uuid_
+        gcs = w.http.get("/v2/registries/reg-1/garbage-collections").json()["garbage_collections"]
+        assert [g["uuid"] for g in gcs] == [uuid_]
+
+    run(lossy_emulator, body)
+
+
+# ----------------------------------------------------------------------------- interrupted creates
+
+
+def test_a_create_repeated_after_an_interrupted_one_adopts_instead_of_duplicating(
+    lossy_emulator: LossyEmulator,
+) -> None:
+    async def body(w: World) -> None:
+        unnamed = {k: v for k, v in DROPLET.items() if k != "name"}
+        first, _, inputs = await create(w, Droplet, URN, dict(unnamed))
+        # The provider died before the engine recorded it: the next `up` checks and creates again, with
+        # another random seed and no state.
+        again, _, inputs2 = await create(w, Droplet, URN, {**unnamed, "size": "s-1vcpu-2gb"})
+        assert inputs2["name"] == inputs["name"] and inputs2[MARK] == inputs[MARK]
+        assert again == first and len(w.droplets()) == 1
+        assert w.requests("POST", "/v2/droplets") == 1
+        assert any("adopted droplet" in n and "interrupted" in n for n in w.notes)
+        [droplet] = w.droplets()
+        assert droplet["size_slug"] == "s-1vcpu-2gb", "what changed since is applied in place"
+
+        # Auto-named VPCs and registries: the auto-name is the mark.
+        vurn = "urn:pulumi:dev::proj::ocean:index:Vpc::net"
+        v1, _, _ = await create(w, Vpc, vurn, {"region": "nyc3"})
+        v2, _, _ = await create(w, Vpc, vurn, {"region": "nyc3"})
+        assert v1 == v2 and w.requests("POST", "/v2/vpcs") == 1
+        rurn = "urn:pulumi:dev::proj::ocean:index:ContainerRegistry::images"
+        r1, _, _ = await create(w, ContainerRegistry, rurn, {"region": "fra1"})
+        r2, _, _ = await create(w, ContainerRegistry, rurn, {"region": "fra1"})
+        assert r1 == r2 and w.requests("POST", "/v2/registries") == 1
+
+    run(lossy_emulator, body)
+
+
+def test_no_false_adoption_of_a_replaced_resource_another_stack_or_a_chosen_name(
+    lossy_emulator: LossyEmulator,
+) -> None:
+    async def body(w: World) -> None:
+        first, state, inputs = await create(w, Droplet, URN, dict(DROPLET))
+        # A replacement (create-before-delete): Check has the old inputs, so the new mark differs.
+        replacement, _, new_inputs = await create(
+            w, Droplet, URN, {**DROPLET, "image": "debian-12-x64"}, olds=inputs
+        )
+        assert new_inputs[MARK] == mark_for(URN, inputs) != inputs[MARK]
+        assert replacement != first and len(w.droplets()) == 2
+        # Another stack, same program.
+        other, _, _ = await create(w, Droplet, URN.replace("pulumi:dev::", "pulumi:prod::"), dict(DROPLET))
+        assert other not in (first, replacement) and len(w.droplets()) == 3
+        # A VPC name the program chose proves nothing: refused with the id, not adopted.
+        await w.api.vpcs.create({"name": "shared-net", "region": "nyc3"})
+        with pytest.raises(ResourceError) as info:
+            await create(
+                w, Vpc, "urn:pulumi:dev::proj::ocean:index:Vpc::net", {"name": "shared-net", "region": "nyc3"}
+            )
+        assert "already has a VPC named 'shared-net'" in str(info.value) and "not adopted" in str(info.value)
+        assert "pulumi import ocean:index:Vpc net" in str(info.value)
+
+    run(lossy_emulator, body)
+
+
+def test_several_marked_droplets_fail_with_their_ids(lossy_emulator: LossyEmulator) -> None:
+    async def body(w: World) -> None:
+        inputs, _ = Droplet.checked(URN, {}, dict(DROPLET), b"")
+        body_ = {**{k: v for k, v in DROPLET.items() if k != "tags"}, "tags": [mark_tag(inputs[MARK])]}
+        ids = [str(w.http.post("/v2/droplets", json=body_).json()["droplet"]["id"]) for _ in range(2)]
+        with pytest.raises(ResourceError) as info:
+            await Droplet.create(w.ctx(URN), inputs)
+        assert all(i in str(info.value) for i in ids) and "None was adopted" in str(info.value)
+        assert w.requests("POST", "/v2/droplets") == 2, "only the two made here"
+
+    run(lossy_emulator, body)
+
+
+# ------------------------------------------------------------------------------- the mark is hidden
+
+
+def test_the_mark_never_shows_in_tags_and_is_never_removed(lossy_emulator: LossyEmulator) -> None:
+    async def body(w: World) -> None:
+        rid, state, inputs = await create(w, Droplet, URN, dict(DROPLET))
+        [droplet] = w.droplets()
+        assert mark_tag(inputs[MARK]) in droplet["tags"], "DigitalOcean has the mark"
+        assert state["tags"] == ["web"]
+        refreshed = await Droplet.refresh(w.ctx(URN), rid, state, inputs)
+        assert refreshed is not None and refreshed[0]["tags"] == ["web"]
+        imported = await Droplet.read(w.ctx(URN), rid, {}, {})
+        assert imported is not None and imported[1]["tags"] == ["web"]
+        assert not Droplet.diff(refreshed[0], inputs).changes
+        updated = await Droplet.update(w.ctx(URN), rid, state, {**inputs, "tags": ["api"]})
+        assert updated["tags"] == ["api"]
+        [droplet] = w.droplets()
+        assert sorted(droplet["tags"]) == sorted(["api", mark_tag(inputs[MARK])])
+        assert all(MARK_TAG_PREFIX not in str(v) for k, v in updated.items())
+
+    run(lossy_emulator, body)
+
+
+# ------------------------------------------------------------------------------------ failed creates
+
+
+def test_a_failed_create_is_recorded_and_replaced_while_still_broken(lossy_emulator: LossyEmulator) -> None:
+    async def body(w: World) -> None:
+        w.emulator.control.fault(action_type="create", outcome="errored")
+        inputs, _ = Droplet.checked(URN, {}, dict(DROPLET), b"")
+        with pytest.raises(PartialFailure) as info:
+            await Droplet.create(w.ctx(URN), inputs)
+        failure = info.value
+        action_id = str(failure).split("create action ")[1].split(" ")[0]
+        assert failure.state[FAILED] == f"its create action {action_id} errored"
+        d = Droplet.diff(failure.state, inputs)
+        assert d.replaces == ["status"] and d.failed == f"its create action {action_id} errored"
+        assert d.replace_reason() == f"its create action {action_id} errored"
+        refreshed = await Droplet.refresh(w.ctx(URN), failure.resource_id, failure.state, inputs)
+        assert refreshed is not None and refreshed[0][FAILED] == failure.state[FAILED]
+        # The replacement gets its own mark: the broken droplet is never adopted.
+        replacement, state, _ = await create(w, Droplet, URN, dict(DROPLET), olds=inputs)
+        assert replacement != failure.resource_id and state["status"] == "active"
+        assert FAILED not in state
+
+    run(lossy_emulator, body)
+
+
+def test_a_recovered_droplet_is_no_longer_marked_failed_after_refresh(lossy_emulator: LossyEmulator) -> None:
+    async def body(w: World) -> None:
+        rid, state, inputs = await create(w, Droplet, URN, dict(DROPLET))
+        recorded = {**state, FAILED: "its create action 1 errored"}
+        refreshed = await Droplet.refresh(w.ctx(URN), rid, recorded, inputs)
+        assert refreshed is not None and FAILED not in refreshed[0]
+        assert not Droplet.diff(refreshed[0], inputs).changes
+
+    run(lossy_emulator, body)
