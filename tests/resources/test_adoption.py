@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from ocean.api import DigitalOceanClient, RateGovernor
-from ocean.resources.adoption import MARK_TAG_PREFIX, mark_for, mark_tag
+from ocean.resources.adoption import MARK_TAG_PREFIX, create_mark, first_mark, mark_tag
 from ocean.resources.base import FAILED, MARK, Context, PartialFailure, Resource, ResourceError
 from ocean.resources.container_registry import ContainerRegistry
 from ocean.resources.droplet import Droplet
@@ -46,6 +46,8 @@ class World:
         self.api = DigitalOceanClient(emulator.token, emulator.base_url, governor=RateGovernor.unlimited())
         self.notes: list[str] = []
         self.http = httpx.Client(base_url=emulator.base_url, headers=emulator.headers)
+        # The provider process's memory (Context.shared), as the server keeps it between Checks.
+        self.shared: dict[str, Any] = {}
 
     def ctx(self, urn: str) -> Context:
         async def note(message: str) -> None:
@@ -74,10 +76,37 @@ def run(emulator: LossyEmulator, body: Callable[[World], Awaitable[None]]) -> No
 
 
 async def create(w: World, res: type[Resource], urn: str, news: dict[str, Any], olds: Any = None) -> Any:
-    inputs, failures = res.checked(urn, olds or {}, news, b"seed")
+    """Check and Create as the engine does: for a replacement (`olds`), Check with the recorded inputs,
+    then (Diff having planned the replacement) Check again without them, and create from that."""
+    if olds is not None:
+        _, failures = res.checked(urn, olds, news, b"seed", memory=w.shared)
+        assert failures == []
+    inputs, failures = res.checked(urn, {}, news, b"seed", memory=w.shared)
     assert failures == []
     rid, state = await res.create(w.ctx(urn), inputs)  # type: ignore[attr-defined]
     return rid, state, inputs
+
+
+# -------------------------------------------------------------------------------------------- marks
+
+
+def test_the_create_mark_through_the_engines_checks() -> None:
+    """The engine checks a resource with its recorded inputs, and a replacement again without them."""
+    process: dict[str, Any] = {}
+    new = create_mark(URN, {}, process)
+    assert new == first_mark(URN), "a new resource"
+    recorded = {MARK: new, "name": "web-1"}
+    assert create_mark(URN, recorded, process) == new, "kept while the resource is updated"
+    replacement = create_mark(URN, {}, process)
+    assert replacement != new, "a replacement's second Check: a mark of its own"
+    # The replacement crashed: the next deployment (another provider process) checks the same way.
+    restarted: dict[str, Any] = {}
+    create_mark(URN, recorded, restarted)
+    assert create_mark(URN, {}, restarted) == replacement
+    # Once the replacement is recorded, its own replacement gets yet another mark.
+    create_mark(URN, {MARK: replacement}, restarted)
+    assert create_mark(URN, {}, restarted) not in (new, replacement)
+    assert create_mark(URN.replace("pulumi:dev::", "pulumi:prod::"), {}, {}) != new, "another stack"
 
 
 # ------------------------------------------------------------------------------------ lost answers
@@ -237,7 +266,8 @@ def test_no_false_adoption_of_a_replaced_resource_another_stack_or_a_chosen_name
         replacement, _, new_inputs = await create(
             w, Droplet, URN, {**DROPLET, "image": "debian-12-x64"}, olds=inputs
         )
-        assert new_inputs[MARK] == mark_for(URN, inputs) != inputs[MARK]
+        assert inputs[MARK] == first_mark(URN) != new_inputs[MARK]
+        assert create_mark(URN, {}, w.shared) == new_inputs[MARK], "the same after a crash of the replacement"
         assert replacement != first and len(w.droplets()) == 2
         # Another stack, same program.
         other, _, _ = await create(w, Droplet, URN.replace("pulumi:dev::", "pulumi:prod::"), dict(DROPLET))

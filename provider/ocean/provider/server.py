@@ -182,7 +182,9 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
     @_resource_rpc
     async def Check(self, request: Any, res: Any) -> Any:
         olds, news = marshal.decode(request.olds), marshal.decode(request.news)
-        inputs, failures = res.checked(request.urn, olds, news, bytes(request.randomSeed))
+        inputs, failures = res.checked(
+            request.urn, olds, news, bytes(request.randomSeed), memory=self._shared
+        )
         if not failures:
             # Reads only (see Resource.check_live); without a token they are left for `up`.
             api = self._client() if self._token else None

@@ -20,17 +20,28 @@ resource that creates with a POST.
 The mark
 --------
 Check computes it and returns it as the hidden input `__mark` (Pulumi never displays a property whose
-key starts with `__`, and stores it with the other inputs, which is how Create receives it):
+key starts with `__`, and stores it with the other inputs, which is how Create receives it).
 
-    mark = sha256(URN)                          when the state has no earlier mark (a first create)
-    mark = sha256(URN + "\\n" + earlier mark)    when it has one (a replacement, or any later Check)
+What the engine gives Check decides how (checked in Pulumi's sources, v3.79 and v3.274): the first
+Check of a resource in a deployment gets its recorded inputs as `olds` (none for a new resource); when
+Diff then plans a replacement, the engine checks the inputs *again, without olds*, and creates the
+replacement from that second result. The engine's `randomSeed` is random for every deployment (unless
+a saved plan is used), so it cannot make a mark that survives a crash. Hence (`create_mark`):
 
-- It is the same when a create is repeated after a crash: the URN is stable, and a crashed create
-  recorded nothing, so the earlier mark (if any) is the same in both runs. (The engine's `randomSeed`
-  is not: it is random for every deployment unless a saved plan is used.)
-- It differs from the mark of the resource a replacement replaces (create-before-delete): the new
-  resource's mark is derived from the old one's, so the old resource is never mistaken for what a
-  crashed replacement made.
+    recorded inputs:                   their mark, kept (sha256(URN) if they have none yet), and
+                                       remembered by the provider process (`Context.shared`)
+    none, a mark remembered for the URN (a replacement's second Check):
+                                       sha256(URN + newline + the remembered mark)
+    none, nothing remembered (a new resource):
+                                       sha256(URN)
+
+- It is the same when a create is repeated after a crash: a crashed create recorded nothing, so the
+  next deployment computes it from the same URN and the same recorded inputs. That holds for a crashed
+  replacement too: the resource it replaces is still recorded (with delete-before-replace, as "pending
+  replacement"), so its mark is remembered again before the second Check.
+- It differs from the mark of the resource a replacement replaces (create-before-delete, or a failed
+  create being replaced): the new mark is derived from the old one, so the old resource is never
+  mistaken for what a crashed replacement made.
 - It differs between stacks: the URN names the stack and the project. Two stacks with the same project
   and stack names in different Pulumi backends, managing the same DigitalOcean account, would share
   marks; give them different stack names.
@@ -43,10 +54,10 @@ Where the mark is carried:
   `pulumi-ocean:` prefix. Looked up with `GET /v2/droplets?tag_name=<tag>`.
 - VPCs, VPC peerings and container registries have no tags, but their names are unique (in the account,
   or across DigitalOcean for registries). A resource the program does not name gets an auto-name whose
-  suffix comes from its first mark (`Resource.auto_name`), the same in every run, so the name is the
-  mark: a resource with that name is what an interrupted create made, and is adopted. A name the
-  program chose proves nothing (another stack may use it): a resource found with it is not adopted; the
-  create stops with its id and how to import it.
+  suffix comes from its mark (`Resource.auto_name`), the same in every run, so the name is the mark:
+  a resource with that name is what an interrupted create made, and is adopted. A name the program
+  chose proves nothing (another stack may use it): a resource found with it is not adopted; the create
+  stops with its id and how to import it.
 - Droplet snapshots are named the same way; a snapshot with an auto-name found on the droplet is adopted.
 
 Both lookups are reads. Adopting is reported in the Pulumi output, with the resource's id.
@@ -70,16 +81,29 @@ MARK_TAG_PREFIX = "pulumi-ocean:"
 _MARK_LEN = 20
 
 
-def mark_for(urn: str, olds: Mapping[str, Any]) -> str:
-    """The create mark for a resource, from its URN and the mark its state has (see the module doc)."""
-    earlier = olds.get(MARK)
-    seed = f"{urn}\n{earlier}" if isinstance(earlier, str) and earlier else urn
+_REMEMBERED = "create marks"  # Context.shared key: URN → the mark of the resource recorded for it
+
+
+def _digest(seed: str) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:_MARK_LEN]
 
 
 def first_mark(urn: str) -> str:
-    """The mark of the first resource of a URN, which auto-names derive from."""
-    return mark_for(urn, {})
+    """The mark of the first resource of a URN."""
+    return _digest(urn)
+
+
+def create_mark(urn: str, olds: Mapping[str, Any], memory: dict[str, Any] | None) -> str:
+    """The create mark Check returns for a resource (see the module doc). `memory`: the provider
+    process's `Context.shared`, where the recorded resource's mark waits for a replacement's Check."""
+    remembered: dict[str, str] = memory.setdefault(_REMEMBERED, {}) if memory is not None else {}
+    if olds:
+        recorded = olds.get(MARK)
+        mark = recorded if isinstance(recorded, str) and recorded else first_mark(urn)
+        remembered[urn] = mark
+        return mark
+    replaced = remembered.get(urn)
+    return _digest(f"{urn}\n{replaced}") if replaced else first_mark(urn)
 
 
 def mark_tag(mark: str) -> str:

@@ -557,15 +557,27 @@ class Resource:
 
     @classmethod
     def checked(
-        cls, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], random_seed: bytes
+        cls,
+        urn: str,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        random_seed: bytes,
+        memory: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], list[CheckFailure]]:
         """What Check returns: the resource's own `check`, plus the create mark for resources that
-        create with a POST (hidden from the display; see ocean.resources.adoption)."""
-        inputs, failures = cls.check(urn, olds, visible(news), random_seed)
-        if cls.marks:
-            from ocean.resources.adoption import mark_for
+        create with a POST (hidden from the display; see ocean.resources.adoption). `memory`: kept for
+        the provider process (`Context.shared`), where the mark of a resource being replaced is
+        remembered between the engine's two Checks of it.
 
-            inputs[MARK] = mark_for(urn, olds)
+        For resources with a mark, the mark (not the engine's seed, which is random for every deployment)
+        is the seed of their auto-name, so that a create repeated after a crash asks for the same name."""
+        if not cls.marks:
+            return cls.check(urn, olds, visible(news), random_seed)
+        from ocean.resources.adoption import create_mark
+
+        mark = create_mark(urn, olds, memory)
+        inputs, failures = cls.check(urn, olds, visible(news), mark.encode())
+        inputs[MARK] = mark
         return inputs, failures
 
     @classmethod
@@ -575,17 +587,11 @@ class Resource:
         return validate(cls.Args, cls.label(urn), news)
 
     @classmethod
-    def auto_name(cls, urn: str, olds: Mapping[str, Any]) -> str:
+    def auto_name(cls, urn: str, seed: bytes) -> str:
         """The name given to a resource the program does not name: its Pulumi name plus a suffix from
-        its create mark, so that a create repeated after a crash asks for the same name (and finds what
-        the crashed one made); see ocean.resources.adoption."""
-        from ocean.resources.adoption import mark_for
-
-        return cls.name_from_mark(urn, mark_for(urn, olds))
-
-    @classmethod
-    def name_from_mark(cls, urn: str, mark: str) -> str:
-        return auto_name(urn.rsplit("::", 1)[-1], mark.encode())
+        `seed` — for resources with a create mark, the mark (see `checked`), so that a create repeated
+        after a crash asks for the same name and finds what the crashed one made."""
+        return auto_name(urn.rsplit("::", 1)[-1], seed)
 
     @classmethod
     def named_by_provider(cls, urn: str, inputs: Mapping[str, Any]) -> bool:
@@ -594,7 +600,7 @@ class Resource:
         from ocean.resources.adoption import first_mark
 
         marks = {first_mark(urn), inputs.get(MARK)}
-        return inputs.get("name") in {cls.name_from_mark(urn, m) for m in marks if isinstance(m, str)}
+        return inputs.get("name") in {cls.auto_name(urn, m.encode()) for m in marks if isinstance(m, str)}
 
     @classmethod
     def with_name(
@@ -604,7 +610,7 @@ class Resource:
         (a resource is not renamed on every run), else `auto_name`."""
         inputs = dict(news)
         if inputs.get("name") in (None, ""):
-            inputs["name"] = olds.get("name") or cls.auto_name(urn, olds)
+            inputs["name"] = olds.get("name") or cls.auto_name(urn, random_seed)
         return inputs
 
     @classmethod

@@ -116,8 +116,8 @@ class ContainerRegistry(Resource):
     # ------------------------------------------------------------------------------------------ check
 
     @classmethod
-    def name_from_mark(cls, urn: str, mark: str) -> str:
-        return auto_name(urn.rsplit("::", 1)[-1], mark.encode())
+    def auto_name(cls, urn: str, seed: bytes) -> str:
+        return auto_name(urn.rsplit("::", 1)[-1], seed)
 
     @classmethod
     def check(

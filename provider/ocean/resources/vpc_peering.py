@@ -116,9 +116,9 @@ class VpcPeering(Resource):
     # ------------------------------------------------------------------------------------------ check
 
     @classmethod
-    def name_from_mark(cls, urn: str, mark: str) -> str:
+    def auto_name(cls, urn: str, seed: bytes) -> str:
         # Peering names allow no dots, unlike the hostname-style auto-name.
-        return auto_name(urn.rsplit("::", 1)[-1], mark.encode()).replace(".", "-")
+        return auto_name(urn.rsplit("::", 1)[-1], seed).replace(".", "-")
 
     @classmethod
     def check(
