@@ -373,7 +373,7 @@ def test_a_preview_of_50_droplets_reads_the_catalogue_once(new_stack: Any, emula
     _clear_log(emu)
     started = time.monotonic()
     preview = stack.preview()
-    assert preview["changeSummary"] == {"create": 50}
+    assert preview["changeSummary"] == {"create": 51}  # the stack and 50 droplets
     sent = [f"{r['method']} {r['path']}" for r in _log(emu)]
     print(
         f"\n50-droplet preview: {len(sent)} requests {sorted(set(sent))} in {time.monotonic() - started:.1f}s"
