@@ -316,6 +316,10 @@ def test_the_mark_never_shows_in_tags_and_is_never_removed(lossy_emulator: Lossy
         [droplet] = w.droplets()
         assert sorted(droplet["tags"]) == sorted(["api", mark_tag(inputs[MARK])])
         assert all(MARK_TAG_PREFIX not in str(v) for k, v in updated.items())
+        from ocean.provider.registry import lookup_function
+
+        looked_up = await lookup_function("ocean:index:getDroplet").run(w.ctx(URN), {"id": int(rid)})
+        assert looked_up["tags"] == ["api"], "nor in the getDroplet lookup"
 
     run(lossy_emulator, body)
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
+from ocean.resources.adoption import without_marks
 from ocean.resources.base import CheckFailure, Context, Model, validate
 
 
@@ -253,7 +254,8 @@ async def _get_droplet(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         "size": droplet.size_slug or "",
         "image": (image.slug or str(image.id)) if image is not None else "",
         "status": droplet.status,
-        "tags": list(droplet.tags or []),
+        # Without this provider's create mark (ocean.resources.adoption).
+        "tags": without_marks(droplet.tags),
         "vpcUuid": droplet.vpc_uuid,
         "memory": droplet.memory,
         "vcpus": droplet.vcpus,
