@@ -179,3 +179,22 @@ def test_cancel_is_acknowledged(provider: Any) -> None:
 
 def test_plugin_info_type(provider: Any) -> None:
     assert isinstance(provider.GetPluginInfo(empty_pb2.Empty()), plugin_pb2.PluginInfo)
+
+
+def test_a_wrong_api_endpoint_is_named_in_the_error_and_preview_says_the_catalogue_is_unreadable(
+    provider: Any, engine: tuple[str, EngineLog]
+) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{s.getsockname()[1]}"  # nothing listens there once closed
+    configure(provider, endpoint)
+    checked = provider.Check(provider_pb2.CheckRequest(urn=URN, news=droplet_inputs(), randomSeed=b"s"))
+    assert list(checked.failures) == [], "left to DigitalOcean when its catalogue cannot be read"
+    said = [m for _, m, eph in engine[1].messages if not eph]
+    assert any("could not read DigitalOcean's regions" in m and endpoint in m for m in said), said
+    with pytest.raises(grpc.RpcError) as info:
+        provider.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs, timeout=60))
+    text = info.value.details()
+    assert "Droplet 'web'" in text and f"{endpoint}/v2/droplets" in text and "ocean:apiEndpoint" in text
