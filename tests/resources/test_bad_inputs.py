@@ -238,3 +238,21 @@ def test_an_unreadable_catalogue_is_said_once_and_left_to_digitalocean() -> None
     assert len(warnings) == 3, warnings
     assert all("DigitalOcean checks them at `pulumi up`" in w and "503" in w for w in warnings), warnings
     assert all(r["method"] == "GET" for r in world.requests())
+
+
+def test_ssh_keys_stated_for_an_imported_droplet_are_not_checked_against_the_account(world: World) -> None:
+    """They only record what the droplet was made with (the key may be gone); a create needs them."""
+
+    async def go() -> None:
+        res = lookup("ocean:index:Droplet")
+        urn = urn_of("imported", res.token)
+        imported = {"name": "i-1", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"}
+        news = {**imported, "sshKeys": ["123"]}
+        async with world.client() as api:
+            inputs, _ = res.checked(urn, imported, news, b"")
+            assert await res.check_live(Context(api=api, urn=urn, shared={}), imported, inputs) == []
+            inputs, _ = res.checked(urn, {}, news, b"")
+            [failure] = await res.check_live(Context(api=api, urn=urn, shared={}), {}, inputs)
+            assert failure.property == "sshKeys"
+
+    asyncio.run(go())

@@ -354,7 +354,10 @@ class Droplet(Resource):
         ):
             checks.append(cat.check_image(ctx, label, image, region, size))
         keys = cat.changed("sshKeys", olds, news)
-        if isinstance(keys, list) and keys:
+        # Keys matter only to a create: a new droplet, or one whose recorded keys change (a replacement).
+        # Keys stated for an imported droplet only record what it was made with, and may be long gone.
+        creating = not olds or bool(olds.get("sshKeys"))
+        if isinstance(keys, list) and keys and creating:
             checks.append(cat.check_ssh_keys(ctx, label, keys))
         found = await asyncio.gather(*checks)
         return failures + [f for f in found if f is not None]
