@@ -80,17 +80,17 @@ def test_reset_and_clock(api: httpx.Client, emulator: RunningEmulator) -> None:
 
 def test_backend_exposes_control_operations(emulator: RunningEmulator) -> None:
     backend = emulator.backend
-    droplets, _ = backend.create_droplets(
+    droplets, _ = backend.droplets.create(
         {"name": "inproc", "region": "ams3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"}
     )
     backend.advance(30)
-    assert backend.get_droplet(droplets[0]["id"])["status"] == "active"
+    assert backend.droplets.get(droplets[0]["id"])["status"] == "active"
     backend.add_fault({"path": "/v2/account", "status": 500})
     with emulator.client() as api:
         assert api.get("/v2/account").status_code == 500
     backend.clear_faults()
     backend.reset()
-    assert backend.list_droplets() == []
+    assert backend.droplets.list() == []
 
 
 def test_rate_limit_headers_and_429(emulator_factory) -> None:  # type: ignore[no-untyped-def]

@@ -380,7 +380,7 @@ def test_registries_survive_restart(tmp_path: Path) -> None:
         httpx.Client(base_url=server.base_url, headers=HEADERS) as api,
     ):
         make_registry(api)
-        server.backend.registry_push("example", {"repository": "web", "tag": "v1", "size_bytes": 700})
+        server.backend.repositories.push("example", {"repository": "web", "tag": "v1", "size_bytes": 700})
         api.delete("/v2/registries/example/repositories/web/tags/v1")
         gc = api.post(
             "/v2/registries/example/garbage-collection",

@@ -77,9 +77,9 @@ def test_lifecycle_continues_after_restart(tmp_path: Path) -> None:
         server.backend.advance(10)
     with EmulatorServer(config=config) as server:
         droplet_id = created["droplet"]["id"]
-        assert server.backend.get_droplet(droplet_id)["status"] == "new"
+        assert server.backend.droplets.get(droplet_id)["status"] == "new"
         server.backend.advance(20)
-        assert server.backend.get_droplet(droplet_id)["status"] == "active"
+        assert server.backend.droplets.get(droplet_id)["status"] == "active"
 
 
 def test_stop_leaves_no_threads_or_sockets() -> None:

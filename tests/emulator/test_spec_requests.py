@@ -307,7 +307,7 @@ def build_world(emulator: RunningEmulator, api: httpx.Client) -> dict[str, str]:
     droplets = []
     for droplet_id in EXAMPLE_DROPLET_IDS:
         # The spec's examples name these droplets; start the id sequence just before each.
-        emulator.backend.s["seq"]["droplet"] = droplet_id - 1
+        emulator.backend.core.s["seq"]["droplet"] = droplet_id - 1
         body = {**DROPLET, "name": f"example-{droplet_id}", "tags": ["web"]}
         droplets.append(_ok(api.post("/v2/droplets", json=body))["droplet"])
     emulator.control.advance(emulator.config.droplet_create_s)

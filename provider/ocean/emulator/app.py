@@ -32,66 +32,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ocean.emulator import handlers as h
+from ocean.emulator import handlers
 from ocean.emulator.backend import Backend
 from ocean.emulator.config import EmulatorConfig
 from ocean.emulator.errors import EmulatorError
-from ocean.emulator.pipeline import Handler, make_endpoint
+from ocean.emulator.pipeline import make_endpoint
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-# (method, path template, handler). Templates are DigitalOcean's own, which the request log counts by.
-V2_ROUTES: list[tuple[str, str, Handler]] = [
-    ("GET", "/v2/account", h.get_account),
-    ("GET", "/v2/account/keys", h.list_ssh_keys),
-    ("POST", "/v2/account/keys", h.create_ssh_key),
-    ("GET", "/v2/account/keys/{ssh_key_identifier}", h.get_ssh_key),
-    ("PUT", "/v2/account/keys/{ssh_key_identifier}", h.update_ssh_key),
-    ("DELETE", "/v2/account/keys/{ssh_key_identifier}", h.delete_ssh_key),
-    ("GET", "/v2/regions", h.list_regions),
-    ("GET", "/v2/sizes", h.list_sizes),
-    ("GET", "/v2/images", h.list_images),
-    ("GET", "/v2/images/{image_id}", h.get_image),
-    ("PUT", "/v2/images/{image_id}", h.update_image),
-    ("DELETE", "/v2/images/{image_id}", h.delete_image),
-    ("POST", "/v2/droplets", h.create_droplets),
-    ("GET", "/v2/droplets", h.list_droplets),
-    ("DELETE", "/v2/droplets", h.delete_droplets_by_tag),
-    ("GET", "/v2/droplets/{droplet_id:int}", h.get_droplet),
-    ("DELETE", "/v2/droplets/{droplet_id:int}", h.delete_droplet),
-    ("GET", "/v2/droplets/{droplet_id:int}/snapshots", h.droplet_snapshots),
-    ("GET", "/v2/droplets/{droplet_id:int}/backups", h.droplet_backups),
-    ("GET", "/v2/droplets/{droplet_id:int}/backups/policy", h.droplet_backup_policy),
-    ("GET", "/v2/droplets/backups/policies", h.droplet_backup_policies),
-    ("GET", "/v2/droplets/backups/supported_policies", h.supported_backup_policies),
-    ("GET", "/v2/droplets/{droplet_id:int}/kernels", h.droplet_kernels),
-    ("GET", "/v2/droplets/{droplet_id:int}/neighbors", h.droplet_neighbors),
-    ("GET", "/v2/reports/droplet_neighbors_ids", h.droplet_neighbor_ids),
-    ("POST", "/v2/droplets/actions", h.post_droplet_actions_by_tag),
-    ("GET", "/v2/droplets/{droplet_id:int}/actions", h.list_droplet_actions),
-    ("POST", "/v2/droplets/{droplet_id:int}/actions", h.post_droplet_action),
-    ("GET", "/v2/droplets/{droplet_id:int}/actions/{action_id:int}", h.get_droplet_action),
-    ("GET", "/v2/actions", h.list_actions),
-    ("GET", "/v2/actions/{action_id:int}", h.get_action),
-    ("POST", "/v2/tags", h.create_tag),
-    ("GET", "/v2/tags", h.list_tags),
-    ("GET", "/v2/tags/{tag_id}", h.get_tag),
-    ("DELETE", "/v2/tags/{tag_id}", h.delete_tag),
-    ("POST", "/v2/tags/{tag_id}/resources", h.tag_resources),
-    ("DELETE", "/v2/tags/{tag_id}/resources", h.untag_resources),
-    ("GET", "/v2/snapshots", h.list_snapshots),
-    ("GET", "/v2/snapshots/{snapshot_id}", h.get_snapshot),
-    ("DELETE", "/v2/snapshots/{snapshot_id}", h.delete_snapshot),
-]
-
-
-def _extra_routes() -> list[tuple[str, str, Handler]]:
-    routes: list[tuple[str, str, Handler]] = []
-    from ocean.emulator import handlers_network, handlers_registry
-
-    routes.extend(handlers_network.ROUTES)
-    routes.extend(handlers_registry.ROUTES)
-    return routes
 
 
 def _template(path: str) -> str:
@@ -167,7 +114,7 @@ def _control_routes(backend: Backend) -> list[Route]:
 
     async def registry_push(request: Request) -> Response:
         body = await read_json(request)
-        return JSONResponse(backend.registry_push(request.path_params["name"], body), status_code=201)
+        return JSONResponse(backend.repositories.push(request.path_params["name"], body), status_code=201)
 
     return [
         Route("/_emulator/reset", guarded(reset), methods=["POST"]),
@@ -179,16 +126,23 @@ def _control_routes(backend: Backend) -> list[Route]:
     ]
 
 
-def create_app(backend: Backend | None = None, *, config: EmulatorConfig | None = None) -> Starlette:
-    """The emulator as an ASGI app. Pass a ``backend`` to share state with in-process tests, or a ``config``
-    to have one built."""
+def create_app(
+    backend: Backend | EmulatorConfig | None = None, *, config: EmulatorConfig | None = None
+) -> Starlette:
+    """The emulator as an ASGI app: from a :class:`Backend` (to share its state with in-process code), or
+    from an :class:`EmulatorConfig` (or ``config=``) to have one built. ``app.state.backend`` is the
+    backend either way, so a test can drive the clock in process (``app.state.backend.advance(30)``)."""
+    if isinstance(backend, EmulatorConfig):
+        backend, config = None, backend
     if backend is None:
         backend = Backend(config)
     routes: list[Route] = _control_routes(backend)
-    for method, path, handler in V2_ROUTES + _extra_routes():
+    for method, path, handler in handlers.ROUTES:
         endpoint = make_endpoint(backend, _template(path), handler)
         routes.append(Route(path, endpoint, methods=[method], include_in_schema=False))
-    routes.append(Route("/{path:path}", make_endpoint(backend, "*", h.unknown_route), methods=ALL_METHODS))
+    routes.append(
+        Route("/{path:path}", make_endpoint(backend, "*", handlers.unknown_route), methods=ALL_METHODS)
+    )
     app = Starlette(routes=routes)
     app.state.backend = backend
     return app

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ocean.emulator.backend import Backend
-from ocean.emulator.errors import NOT_FOUND_MESSAGE, EmulatorError, bad_request
+from ocean.emulator.errors import NOT_FOUND_MESSAGE, EmulatorError, bad_request, not_found
 
 Json = dict[str, Any]
 Reply = tuple[int, Json | None]
@@ -88,6 +88,21 @@ class _NoResponse(Response):
 
 def _dumps(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
+
+
+def int_param(call: Call, name: str) -> int:
+    """An integer path parameter; anything else is a resource that cannot exist (404)."""
+    value = call.params[name]
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise not_found() from exc
+
+
+def query_flag(call: Call, name: str) -> bool:
+    return call.query.get(name, "").lower() in ("true", "1", "yes")
 
 
 def error_body(status: int, error_id: str | None, message: str | None, request_id: str) -> Json:
