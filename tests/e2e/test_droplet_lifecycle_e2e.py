@@ -22,8 +22,8 @@ LIFECYCLE = (REPO / "examples" / "droplet-lifecycle" / "__main__.py").read_text(
 
 
 @pytest.fixture
-def emu(emulator_factory: Any) -> Any:
-    return emulator_factory(time_scale=200.0, clock_mode="scaled")
+def emu(ocean_emulator_factory: Any) -> Any:
+    return ocean_emulator_factory(time_scale=200.0, clock_mode="scaled")
 
 
 def _stack(new_stack: Any, emu: Any, program: str = LIFECYCLE) -> Stack:

@@ -24,8 +24,8 @@ def checker(spec: dict[str, Any]) -> SpecChecker:
 
 
 @pytest.fixture
-def api(emulator: RunningEmulator) -> Iterator[httpx.Client]:
-    with emulator.client(timeout=10) as client:
+def api(ocean_emulator: RunningEmulator) -> Iterator[httpx.Client]:
+    with ocean_emulator.client(timeout=10) as client:
         yield client
 
 
@@ -39,9 +39,9 @@ def create_droplet(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
     return droplet
 
 
-def active_droplet(api: httpx.Client, emulator: RunningEmulator, **overrides: Any) -> dict[str, Any]:
+def active_droplet(api: httpx.Client, ocean_emulator: RunningEmulator, **overrides: Any) -> dict[str, Any]:
     droplet = create_droplet(api, **overrides)
-    emulator.control.advance(emulator.config.droplet_create_s)
+    ocean_emulator.control.advance(ocean_emulator.config.droplet_create_s)
     fresh: dict[str, Any] = api.get(f"/v2/droplets/{droplet['id']}").json()["droplet"]
     assert fresh["status"] == "active"
     return fresh

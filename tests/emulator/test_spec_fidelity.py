@@ -51,7 +51,7 @@ def test_requests_the_spec_forbids_get_error_envelopes(api: httpx.Client, checke
 
 
 def test_every_served_operation_matches_the_spec(
-    api: httpx.Client, emulator: RunningEmulator, checker: SpecChecker
+    api: httpx.Client, ocean_emulator: RunningEmulator, checker: SpecChecker
 ) -> None:
     check = checker.response
 
@@ -82,7 +82,7 @@ def test_every_served_operation_matches_the_spec(
     action_id = created["links"]["actions"][0]["id"]
     d = {"droplet_id": droplet_id}
     ok(api.get(f"/v2/droplets/{droplet_id}"), "/v2/droplets/{droplet_id}", **d)
-    emulator.control.advance(30)
+    ocean_emulator.control.advance(30)
     ok(api.get(f"/v2/droplets/{droplet_id}"), "/v2/droplets/{droplet_id}", **d)
     ok(api.get("/v2/droplets", params={"per_page": 1}), "/v2/droplets")
     ok(api.get("/v2/droplets", params={"tag_name": "tour"}), "/v2/droplets")
@@ -107,7 +107,7 @@ def test_every_served_operation_matches_the_spec(
             **d,
         )
         assert started["action"]["status"] == "in-progress"
-        emulator.control.advance(60)
+        ocean_emulator.control.advance(60)
     ok(api.get(f"/v2/droplets/{droplet_id}/snapshots"), "/v2/droplets/{droplet_id}/snapshots", **d)
     snapshots = ok(api.get("/v2/snapshots"), "/v2/snapshots")["snapshots"]
     snapshot_id = snapshots[0]["id"]
@@ -143,7 +143,7 @@ def test_every_served_operation_matches_the_spec(
     p = {"vpc_peering_id": peering["id"]}
     ok(api.get("/v2/vpc_peerings"), "/v2/vpc_peerings")
     ok(api.get(f"/v2/vpcs/{vpc['id']}/peerings"), "/v2/vpcs/{vpc_id}/peerings", **v)
-    emulator.control.advance(10)
+    ocean_emulator.control.advance(10)
     ok(api.get(f"/v2/vpc_peerings/{peering['id']}"), "/v2/vpc_peerings/{vpc_peering_id}", **p)
     ok(
         api.patch(f"/v2/vpc_peerings/{peering['id']}", json={"name": "renamed"}),
@@ -189,16 +189,16 @@ def test_every_served_operation_matches_the_spec(
     ok(api.delete("/v2/tags/extra"), "/v2/tags/{tag_id}", tag_id="extra")
     ok(api.delete(f"/v2/droplets/{droplet_id}"), "/v2/droplets/{droplet_id}", **d)
     ok(api.delete("/v2/droplets", params={"tag_name": "tour"}), "/v2/droplets")
-    emulator.control.advance(10)
+    ocean_emulator.control.advance(10)
     ok(api.delete(f"/v2/vpcs/{vpc['id']}"), "/v2/vpcs/{vpc_id}", **v)
 
     # Error responses use the documented envelope too.
     missing = api.get("/v2/droplets/999")
     assert missing.status_code == 404
     check(missing, "/v2/droplets/{droplet_id}", droplet_id=999)
-    unauthorized = httpx.get(f"{emulator.base_url}/v2/droplets")
+    unauthorized = httpx.get(f"{ocean_emulator.base_url}/v2/droplets")
     check(unauthorized, "/v2/droplets")
-    emulator.control.fault(path="/v2/droplets", status=500)
+    ocean_emulator.control.fault(path="/v2/droplets", status=500)
     check(api.get("/v2/droplets"), "/v2/droplets")
-    emulator.control.fault(path="/v2/droplets/*", status=429)
+    ocean_emulator.control.fault(path="/v2/droplets/*", status=429)
     check(api.get(f"/v2/droplets/{droplet_id}"), "/v2/droplets/{droplet_id}", droplet_id=droplet_id)

@@ -299,21 +299,21 @@ def _ok(response: httpx.Response) -> Any:
     return response.json() if response.content else None
 
 
-def build_world(emulator: RunningEmulator, api: httpx.Client) -> dict[str, str]:
+def build_world(ocean_emulator: RunningEmulator, api: httpx.Client) -> dict[str, str]:
     """Fresh state with one of everything a path parameter can name; returns parameter name → value."""
-    emulator.control.reset()
+    ocean_emulator.control.reset()
     for tag in ("gateway", "frontend", "env:prod", "web"):
         _ok(api.post("/v2/tags", json={"name": tag}))
     droplets = []
     for droplet_id in EXAMPLE_DROPLET_IDS:
         # The spec's examples name these droplets; start the id sequence just before each.
-        emulator.backend.core.s["seq"]["droplet"] = droplet_id - 1
+        ocean_emulator.backend.core.s["seq"]["droplet"] = droplet_id - 1
         body = {**DROPLET, "name": f"example-{droplet_id}", "tags": ["web"]}
         droplets.append(_ok(api.post("/v2/droplets", json=body))["droplet"])
-    emulator.control.advance(emulator.config.droplet_create_s)
+    ocean_emulator.control.advance(ocean_emulator.config.droplet_create_s)
     droplet_id = droplets[-1]["id"]
     snapshot = _ok(api.post(f"/v2/droplets/{droplet_id}/actions", json={"type": "snapshot", "name": "snap"}))
-    emulator.control.advance(emulator.config.action_s["snapshot"])
+    ocean_emulator.control.advance(ocean_emulator.config.action_s["snapshot"])
     image_id = _ok(api.get(f"/v2/droplets/{droplet_id}/snapshots"))["snapshots"][0]["id"]
     assert snapshot["action"]["resource_id"] == droplet_id
     vpcs = [
@@ -326,7 +326,7 @@ def build_world(emulator: RunningEmulator, api: httpx.Client) -> dict[str, str]:
     ]
     vpc_ids = [v["vpc"]["id"] for v in vpcs]
     peering = _ok(api.post("/v2/vpc_peerings", json={"name": "world-peering", "vpc_ids": vpc_ids}))
-    emulator.control.advance(30)
+    ocean_emulator.control.advance(30)
     rule = {"protocol": "tcp", "ports": "22", "sources": {"addresses": ["0.0.0.0/0"]}}
     firewall = _ok(api.post("/v2/firewalls", json={"name": "world-fw", "inbound_rules": [rule]}))
     key = _ok(api.post("/v2/account/keys", json={"name": "world-key", "public_key": PUBLIC_KEY}))

@@ -17,8 +17,8 @@ from tests.provider.conftest import URN, configure, droplet_inputs
 
 
 @pytest.fixture
-def emu(emulator_factory: Any) -> Any:
-    return emulator_factory(time_scale=200.0, clock_mode="scaled")
+def emu(ocean_emulator_factory: Any) -> Any:
+    return ocean_emulator_factory(time_scale=200.0, clock_mode="scaled")
 
 
 def _create(provider: Any, **over: Any) -> tuple[Any, Any]:
@@ -161,12 +161,12 @@ def test_lookups_through_invoke(provider: Any, emu: Any) -> None:
 
 
 def test_cancel_stops_a_create_wait_promptly_and_records_the_droplet(
-    provider: Any, emulator_factory: Any
+    provider: Any, ocean_emulator_factory: Any
 ) -> None:
     import threading
     import time
 
-    slow = emulator_factory(time_scale=1.0, clock_mode="scaled")  # a create takes 30 real seconds
+    slow = ocean_emulator_factory(time_scale=1.0, clock_mode="scaled")  # a create takes 30 real seconds
     configure(provider, slow.base_url)
     checked = provider.Check(
         provider_pb2.CheckRequest(urn=URN, news=droplet_inputs(), randomSeed=b"s")

@@ -48,7 +48,10 @@ class EmulatorConfig:
     rate_limit_per_minute: int = 250
     rate_limit_per_hour: int = 5000
     state_file: str | None = None
+    #: The only bearer token ``/v2`` accepts (``None``: any non-empty token).
     token: str | None = None
+    #: The bearer token the ``/_emulator`` control API wants (``None``: ``token``, or open without one).
+    control_token: str | None = None
     request_log_size: int = 10_000
 
     def action_duration(self, action_type: str) -> float:

@@ -11,13 +11,14 @@ document to the store before returning, so a response is only sent once its muta
 from __future__ import annotations
 
 import heapq
+import math
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from ocean.emulator.clock import Clock
+from ocean.emulator.clock import MAX_EPOCH, Clock
 from ocean.emulator.config import EmulatorConfig
 from ocean.emulator.faults import FaultBook
 from ocean.emulator.ratelimit import RateLimiter
@@ -30,6 +31,8 @@ JsonList = list[Json]
 IdList = list[int]
 NameList = list[str]
 STATE_VERSION = 1
+#: The largest numeric id (DigitalOcean's ids are 64-bit).
+MAX_ID = 2**63 - 1
 
 #: A scheduled transition: called with the event's reference and its due (emulated) time.
 EventHandler = Callable[[str, float], None]
@@ -39,7 +42,16 @@ Seeder = Callable[[Json, float], None]
 
 def iso(epoch: float) -> str:
     """DigitalOcean's timestamp format: UTC, whole seconds, ``Z`` suffix."""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(min(max(epoch, 0.0), MAX_EPOCH), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def as_id(ref: Any) -> int | None:
+    """``ref`` as a numeric id (an integer, or a string of ASCII digits) if it can be one, else ``None``."""
+    if isinstance(ref, str) and ref.isascii() and ref.isdigit() and len(ref) <= 19:
+        ref = int(ref)
+    if isinstance(ref, int) and not isinstance(ref, bool) and 0 <= ref <= MAX_ID:
+        return ref
+    return None
 
 
 def public(record: Json) -> Json:
@@ -56,7 +68,7 @@ class Core:
         self.config = config
         self.clock = clock or Clock(config.clock_mode, config.time_scale)
         self.faults = FaultBook()
-        self.rate_limiter = RateLimiter(self.clock, config.rate_limit_per_minute, config.rate_limit_per_hour)
+        self.rate_limiter = RateLimiter(config.rate_limit_per_minute, config.rate_limit_per_hour)
         self.request_log = RequestLog(config.request_log_size)
         self._lock = threading.RLock()
         if store is None:
@@ -87,7 +99,10 @@ class Core:
         loaded = self._store.load()
         if loaded is not None and loaded.get("version") == STATE_VERSION:
             self.s = loaded
-            self.clock.set(float(loaded.get("clock", 0.0)))
+            clock = loaded.get("clock")
+            # A state file from before the clock was bounded may hold a time no date can show.
+            if isinstance(clock, (int, float)) and math.isfinite(clock) and 0 <= clock <= MAX_EPOCH:
+                self.clock.set(float(clock))
         else:
             self.s = self.fresh_state()
             self.commit()

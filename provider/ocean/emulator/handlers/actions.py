@@ -54,9 +54,9 @@ def get_action(call: Call) -> Reply:
 
 ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/v2/droplets/actions", post_droplet_actions_by_tag),
-    ("GET", "/v2/droplets/{droplet_id:int}/actions", list_droplet_actions),
-    ("POST", "/v2/droplets/{droplet_id:int}/actions", post_droplet_action),
-    ("GET", "/v2/droplets/{droplet_id:int}/actions/{action_id:int}", get_droplet_action),
+    ("GET", "/v2/droplets/{droplet_id}/actions", list_droplet_actions),
+    ("POST", "/v2/droplets/{droplet_id}/actions", post_droplet_action),
+    ("GET", "/v2/droplets/{droplet_id}/actions/{action_id}", get_droplet_action),
     ("GET", "/v2/actions", list_actions),
-    ("GET", "/v2/actions/{action_id:int}", get_action),
+    ("GET", "/v2/actions/{action_id}", get_action),
 ]

@@ -93,5 +93,5 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("DELETE", "/v2/firewalls/{firewall_id}/tags", remove_firewall_tags),
     ("POST", "/v2/firewalls/{firewall_id}/rules", add_firewall_rules),
     ("DELETE", "/v2/firewalls/{firewall_id}/rules", remove_firewall_rules),
-    ("GET", "/v2/droplets/{droplet_id:int}/firewalls", droplet_firewalls),
+    ("GET", "/v2/droplets/{droplet_id}/firewalls", droplet_firewalls),
 ]

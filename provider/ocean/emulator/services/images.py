@@ -10,7 +10,7 @@ from copy import deepcopy
 from typing import Any
 
 from ocean.emulator import catalogue
-from ocean.emulator.core import Json, JsonList, iso, public
+from ocean.emulator.core import Json, JsonList, as_id, iso, public
 from ocean.emulator.errors import forbidden, not_found, unprocessable
 from ocean.emulator.services.base import Service
 
@@ -29,8 +29,8 @@ class Images(Service):
     # ------------------------------------------------------------------ link (for droplets)
 
     def find(self, ref: Any) -> Json | None:
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-            image_id = int(ref)
+        image_id = as_id(ref)
+        if image_id is not None:
             if image_id in catalogue.DISTRIBUTION_IMAGES:
                 return deepcopy(catalogue.DISTRIBUTION_IMAGES[image_id])
             image = self._images.get(str(image_id))

@@ -13,7 +13,7 @@ from copy import deepcopy
 from typing import TYPE_CHECKING, Any
 
 from ocean.emulator.core import Json, JsonList, iso, public
-from ocean.emulator.errors import bad_request, conflict, not_found
+from ocean.emulator.errors import conflict, not_found, unprocessable
 from ocean.emulator.services.base import Service
 
 if TYPE_CHECKING:
@@ -184,38 +184,41 @@ class Repositories(Service):
             registry = self.registries.record(name)
             repository, tag = body.get("repository"), body.get("tag")
             if not isinstance(repository, str) or not REPOSITORY_NAME_RE.match(repository):
-                raise bad_request("repository must be a lowercase repository name, e.g. web or team/web")
+                raise unprocessable("repository must be a lowercase repository name, e.g. web or team/web")
             if not isinstance(tag, str) or not IMAGE_TAG_RE.match(tag):
-                raise bad_request("tag must be a Docker tag: letters, digits, _, . and -, up to 128")
+                raise unprocessable("tag must be a Docker tag: letters, digits, _, . and -, up to 128")
+            size = body.get("size_bytes")
+            if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
+                raise unprocessable("size_bytes must be a positive integer")
             blobs_in = body.get("blobs")
             if blobs_in is None:
-                size = body.get("size_bytes")
-                if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-                    raise bad_request("size_bytes must be a positive integer")
+                if size is None:
+                    raise unprocessable("size_bytes (or blobs) is required: a positive integer")
                 blobs_in = [
                     {"digest": self._digest(name, repository, tag, "layer"), "compressed_size_bytes": size}
                 ]
             if not isinstance(blobs_in, list) or not blobs_in:
-                raise bad_request("blobs must be a non-empty list of {digest, compressed_size_bytes}")
+                raise unprocessable("blobs must be a non-empty list of {digest, compressed_size_bytes}")
             blobs: JsonList = []
-            for blob in blobs_in:
-                size = blob.get("compressed_size_bytes") if isinstance(blob, dict) else None
-                if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-                    raise bad_request("each blob needs a positive integer compressed_size_bytes")
+            for i, blob in enumerate(blobs_in):
+                blob_size = blob.get("compressed_size_bytes") if isinstance(blob, dict) else None
+                if not isinstance(blob_size, int) or isinstance(blob_size, bool) or blob_size < 1:
+                    raise unprocessable(f"blobs[{i}].compressed_size_bytes must be a positive integer")
                 digest = blob.get("digest") or self._digest(name, repository, tag, "blob")
-                blobs.append({"digest": str(digest), "compressed_size_bytes": size})
+                if not isinstance(digest, str) or len(digest) > 256:
+                    raise unprocessable(f"blobs[{i}].digest must be a string (a sha256: digest)")
+                blobs.append({"digest": digest, "compressed_size_bytes": blob_size})
             self._writable(registry)
             repo = registry["_repos"].setdefault(repository, {"manifests": {}})
             for other in repo["manifests"].values():
                 if tag in other["tags"]:
                     other["tags"].remove(tag)
             total = sum(int(b["compressed_size_bytes"]) for b in blobs)
-            size_bytes = body.get("size_bytes", total)
             seq = self.core.next_id("blob")
             manifest = {
                 "digest": self._digest(name, repository, tag, "manifest"),
                 "compressed_size_bytes": total,
-                "size_bytes": size_bytes if isinstance(size_bytes, int) else total,
+                "size_bytes": total if size is None else size,
                 "updated_at": self.core.now(),
                 "tags": [tag],
                 "blobs": blobs,

@@ -9,7 +9,7 @@ import base64
 import hashlib
 from typing import Any
 
-from ocean.emulator.core import Json, JsonList
+from ocean.emulator.core import Json, JsonList, as_id
 from ocean.emulator.errors import not_found, unprocessable
 from ocean.emulator.services.base import Service
 
@@ -28,12 +28,9 @@ class SshKeys(Service):
     # ------------------------------------------------------------------ link
 
     def resolve(self, ref: Any) -> Json | None:
-        if isinstance(ref, bool):
-            return None
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit() and len(ref) < 20):
-            key = self._keys.get(str(int(ref)))
-            if key is not None:
-                return dict(key)
+        key_id = as_id(ref)
+        if key_id is not None and str(key_id) in self._keys:
+            return dict(self._keys[str(key_id)])
         if isinstance(ref, str):
             return next((dict(k) for k in self._keys.values() if k["fingerprint"] == ref), None)
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ocean.emulator.core import IdList, Json, JsonList
+from ocean.emulator.core import IdList, Json, JsonList, as_id
 from ocean.emulator.errors import bad_request, not_found, unprocessable
 from ocean.emulator.services.base import TAG_DELETED, Service
 
@@ -106,10 +106,10 @@ class Tags(Service):
                 raise unprocessable(f"resource_type {rtype!r} is not supported")
             if rtype != "droplet":
                 raise unprocessable(f"the emulator only tags droplets, not {rtype}")
-            ref = str(res.get("resource_id"))
-            if not ref.isdigit() or str(int(ref)) != ref or not self.links.droplets.exists(int(ref)):
+            droplet_id = as_id(res.get("resource_id"))
+            if droplet_id is None or not self.links.droplets.exists(droplet_id):
                 raise not_found()
-            ids.append(int(ref))
+            ids.append(droplet_id)
         return ids
 
     def tag_resources(self, name: str, resources: JsonList) -> None:
