@@ -9,6 +9,7 @@ import pytest
 
 from ocean.emulator.pytest_plugin import RunningEmulator
 
+from .conftest import seed_spec_ssh_keys
 from .spec_check import SpecChecker
 
 pytestmark = pytest.mark.timeout(120)
@@ -20,8 +21,9 @@ def _example(spec: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def test_droplet_create_examples_are_accepted(
-    api: httpx.Client, checker: SpecChecker, spec: dict[str, Any]
+    api: httpx.Client, ocean_emulator: RunningEmulator, checker: SpecChecker, spec: dict[str, Any]
 ) -> None:
+    seed_spec_ssh_keys(ocean_emulator.backend)
     for name, key in [("droplet_create_request", "droplet"), ("droplet_multi_create_request", "droplets")]:
         example = _example(spec, name)
         assert checker.request_body("post", "/v2/droplets", example) == []

@@ -29,7 +29,7 @@ from ocean.emulator.config import EmulatorConfig
 from ocean.emulator.pytest_plugin import RunningEmulator
 from ocean.emulator.server import EmulatorServer
 
-from .conftest import DROPLET
+from .conftest import DROPLET, seed_spec_ssh_keys
 from .spec_check import SPEC_PATH, SpecChecker, load_spec
 
 pytestmark = pytest.mark.timeout(120)
@@ -201,8 +201,8 @@ def _error_status(spec: dict[str, Any], op: dict[str, Any]) -> int:
 
 # Examples the emulator cannot accept for a reason outside its control: (method, template, example) → why.
 # Empty: the ids the examples name (droplets 8043964 and 49696269, tags "gateway" and "frontend") are
-# created by build_world, the VPC id is nyc3's seeded default VPC, and the emulator does not check SSH keys
-# or load balancer uids against the account.
+# created by build_world, so are the SSH keys (289794 and the fingerprint 3b:16:e4:...), the VPC id is
+# nyc3's seeded default VPC, and the emulator does not check load balancer uids against the account.
 EXAMPLE_XFAILS: dict[tuple[str, str, str], str] = {}
 # Forbidden requests whose answer the spec documents with a body other than DigitalOcean's error envelope.
 FORBIDDEN_XFAILS: dict[tuple[str, str, str], str] = {
@@ -302,6 +302,7 @@ def _ok(response: httpx.Response) -> Any:
 def build_world(ocean_emulator: RunningEmulator, api: httpx.Client) -> dict[str, str]:
     """Fresh state with one of everything a path parameter can name; returns parameter name → value."""
     ocean_emulator.control.reset()
+    seed_spec_ssh_keys(ocean_emulator.backend)
     for tag in ("gateway", "frontend", "env:prod", "web"):
         _ok(api.post("/v2/tags", json={"name": tag}))
     droplets = []

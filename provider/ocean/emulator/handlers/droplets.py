@@ -22,14 +22,14 @@ DROPLET_CREATE = Body(
         "tags": "array[string]",
         "user_data": "string",
         "private_networking": "boolean",
-        "volumes": "array[string]",
+        # The spec lists volume ids; godo sends {"id": ...} objects, which the live API takes too.
+        "volumes": "array[string|object]",
         "vpc_uuid": "string",
         "with_droplet_agent": "boolean",
         "public_networking": "boolean",
     },
     required=("size", "image"),
     one_of_required=("name", "names"),
-    nullable=frozenset({"tags"}),
 )
 
 

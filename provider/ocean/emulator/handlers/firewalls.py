@@ -6,19 +6,15 @@ from ocean.emulator.pipeline import Call, Handler, Reply, int_param, paginate
 from ocean.emulator.validation import Body
 
 _RULES = {"inbound_rules": "array[object]", "outbound_rules": "array[object]"}
-_NULLABLE = frozenset({"droplet_ids", "tags", "inbound_rules", "outbound_rules"})
 FIREWALL = Body(
     {"name": "string", "droplet_ids": "array[integer]", "tags": "array[string]", **_RULES},
     required=("name",),
     one_of_required=("inbound_rules", "outbound_rules"),
     status=400,
-    nullable=_NULLABLE,
 )
 FIREWALL_DROPLETS = Body({"droplet_ids": "array[integer]"}, required=("droplet_ids",), status=400)
 FIREWALL_TAGS = Body({"tags": "array[string]"}, required=("tags",), status=400)
-FIREWALL_RULES = Body(
-    _RULES, one_of_required=("inbound_rules", "outbound_rules"), status=400, nullable=_NULLABLE
-)
+FIREWALL_RULES = Body(_RULES, one_of_required=("inbound_rules", "outbound_rules"), status=400)
 
 
 def _id(call: Call) -> str:

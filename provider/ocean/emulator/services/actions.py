@@ -15,7 +15,12 @@ from ocean.emulator.core import Json, JsonList, iso
 from ocean.emulator.errors import not_found, unprocessable
 from ocean.emulator.services.base import Service
 from ocean.emulator.services.catalogue import Catalogue
-from ocean.emulator.services.droplets import DEFAULT_BACKUP_POLICY, backup_window, check_name
+from ocean.emulator.services.droplets import (
+    DEFAULT_BACKUP_POLICY,
+    backup_window,
+    check_backup_policy,
+    check_name,
+)
 
 if TYPE_CHECKING:
     from ocean.emulator.services.droplets import Droplets
@@ -50,19 +55,6 @@ TAG_ACTION_TYPES = (
     "enable_ipv6",
     "snapshot",
 )
-WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
-BACKUP_HOURS = (0, 4, 8, 12, 16, 20)
-
-
-def check_backup_policy(policy: Any) -> None:
-    if not isinstance(policy, dict):
-        raise unprocessable("backup_policy must be an object")
-    if policy.get("plan", "weekly") not in ("daily", "weekly"):
-        raise unprocessable("backup_policy.plan must be daily or weekly")
-    if policy.get("weekday", "SUN") not in WEEKDAYS:
-        raise unprocessable("backup_policy.weekday is not a weekday")
-    if policy.get("hour", 0) not in BACKUP_HOURS:
-        raise unprocessable("backup_policy.hour must be one of 0, 4, 8, 12, 16, 20")
 
 
 class DropletActions(Service):
@@ -186,9 +178,7 @@ class DropletActions(Service):
             return self._validate_resize(d, body)
         if action_type == "snapshot":
             name = body.get("name")
-            if name is not None and not isinstance(name, str):
-                raise unprocessable("name must be a string")
-            return {"name": name}
+            return {"name": self.links.images.check_name(name) if name else None}
         if action_type in ("rebuild", "restore"):
             image = body.get("image")
             if not isinstance(image, (str, int)) or self.links.images.find(image) is None:
@@ -202,9 +192,7 @@ class DropletActions(Service):
             policy = body.get("backup_policy")
             if action_type == "change_backup_policy" and not isinstance(policy, dict):
                 raise unprocessable("backup_policy is required")
-            if policy is not None:
-                check_backup_policy(policy)
-            return {"backup_policy": policy}
+            return {"backup_policy": check_backup_policy(policy) if policy is not None else None}
         return {}
 
     @staticmethod

@@ -53,6 +53,9 @@ class ImageLink(Protocol):
     def out(self, image: Json) -> Json:
         """An image record as the API shows it."""
 
+    def check_name(self, name: Any) -> str:
+        """An image or snapshot name DigitalOcean accepts, or 422."""
+
     def add_snapshot(self, droplet: Json, name: str | None, at: float) -> int:
         """Record a snapshot of ``droplet`` taken at ``at``; returns the new image id."""
 

@@ -34,6 +34,34 @@ DEFAULT_BACKUP_POLICY: Json = {
 }
 
 
+WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+BACKUP_HOURS = (0, 4, 8, 12, 16, 20)
+
+
+def check_backup_policy(policy: Any) -> Json:
+    """The settings of a ``backup_policy`` (``plan``, ``weekday``, ``hour``) DigitalOcean accepts; 422
+    naming the setting otherwise. Other keys (the read-only ``window_length_hours`` and
+    ``retention_period_days``, or the ``day`` of one of the spec's own examples) are ignored, as the live
+    API ignores them."""
+    if not isinstance(policy, dict):
+        raise unprocessable("backup_policy must be an object")
+    settings: Json = {}
+    if policy.get("plan") is not None:
+        if policy["plan"] not in ("daily", "weekly"):
+            raise unprocessable("backup_policy.plan must be daily or weekly")
+        settings["plan"] = policy["plan"]
+    if policy.get("weekday") is not None:
+        if policy["weekday"] not in WEEKDAYS:
+            raise unprocessable(f"backup_policy.weekday must be one of {', '.join(WEEKDAYS)}")
+        settings["weekday"] = policy["weekday"]
+    hour = policy.get("hour")
+    if hour is not None:
+        if not isinstance(hour, int) or isinstance(hour, bool) or hour not in BACKUP_HOURS:
+            raise unprocessable("backup_policy.hour must be one of 0, 4, 8, 12, 16, 20")
+        settings["hour"] = hour
+    return settings
+
+
 def check_name(name: Any) -> str:
     if not isinstance(name, str) or len(name) > 255 or not DROPLET_NAME_RE.match(name):
         raise unprocessable(DROPLET_NAME_MESSAGE)
@@ -153,6 +181,17 @@ class Droplets(Service):
             raise unprocessable("Name is required (name, or names to create several Droplets).")
         return [check_name(name) for name in names]
 
+    def _ssh_keys(self, refs: Any) -> IdList:
+        """The ids of the keys a create names by id or fingerprint; 422 (DigitalOcean's message) for any
+        that is not a key of the account."""
+        if not isinstance(refs, list):
+            raise unprocessable("ssh_keys must be a list of SSH key ids or fingerprints")
+        keys = [self.links.ssh_keys.resolve(ref) for ref in refs]
+        invalid = [str(ref) for ref, key in zip(refs, keys, strict=True) if key is None]
+        if invalid:
+            raise unprocessable(f"{', '.join(invalid)} are invalid key identifiers for Droplet creation.")
+        return list(dict.fromkeys(int(key["id"]) for key in keys if key is not None))
+
     def _placement(self, body: Json) -> tuple[str, Json | None]:
         """The region and the VPC (``None``: the region's default) a create asks for."""
         vpc: Json | None = None
@@ -195,17 +234,23 @@ class Droplets(Service):
             for flag in ("ipv6", "monitoring", "backups", "private_networking", "public_networking"):
                 if flag in body and not isinstance(body[flag], bool):
                     raise unprocessable(f"{flag} must be a boolean")
-            user_data = body.get("user_data")
+            user_data = body.get("user_data") or None  # "" is no user data
             if user_data is not None and not isinstance(user_data, str):
                 raise unprocessable("user_data must be a string")
             if user_data is not None and len(user_data.encode()) > 64 * 1024:
                 raise unprocessable("user_data is limited to 64 KiB")
+            policy = body.get("backup_policy")
+            policy = check_backup_policy(policy) if policy is not None else {}
+            ssh_keys = self._ssh_keys(body.get("ssh_keys") or [])
             tag_names = [self.links.tags.ensure(t) for t in tags]
             vpc_id = (vpc or self.links.vpcs.default_for(region))["id"]
 
             droplets, actions = [], []
             for name in names:
                 droplet = self._new(body, name, region, size_slug, image, vpc_id, user_data)
+                droplet["_ssh_keys"] = list(ssh_keys)
+                if droplet["_backup_policy"] is not None:
+                    droplet["_backup_policy"].update(policy)
                 for tag in tag_names:
                     self.add_tag(droplet["id"], tag)
                     self.links.tags.note_tagged(tag, droplet["id"])
@@ -255,11 +300,9 @@ class Droplets(Service):
             "tags": [],
             "vpc_uuid": vpc_id,
             "_user_data": user_data,
-            "_ssh_keys": list(body.get("ssh_keys") or []),
+            "_ssh_keys": [],
             "_public_networking": bool(body.get("public_networking", True)),
-            "_backup_policy": (
-                {**DEFAULT_BACKUP_POLICY, **(body.get("backup_policy") or {})} if backups else None
-            ),
+            "_backup_policy": dict(DEFAULT_BACKUP_POLICY) if backups else None,
             "_pending": None,
             "_pending_type": None,
             "_deleting": False,

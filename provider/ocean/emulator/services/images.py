@@ -6,6 +6,7 @@ State slice: ``images`` (the account's images by id).
 
 from __future__ import annotations
 
+import unicodedata
 from copy import deepcopy
 from typing import Any
 
@@ -15,6 +16,17 @@ from ocean.emulator.errors import forbidden, not_found, unprocessable
 from ocean.emulator.services.base import Service
 
 FIRST_IMAGE_ID = 170_000_000
+MAX_NAME = 255
+
+
+def check_image_name(name: Any) -> str:
+    """An image or snapshot name: 1-255 characters, no control characters (the spec gives no pattern;
+    DigitalOcean's control panel shows the name as a title)."""
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        raise unprocessable(f"name must be 1-{MAX_NAME} characters")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in name):
+        raise unprocessable("name must not contain control characters")
+    return name
 
 
 class Images(Service):
@@ -39,6 +51,9 @@ class Images(Service):
             if image["slug"] == ref:
                 return deepcopy(image)
         return None
+
+    def check_name(self, name: Any) -> str:
+        return check_image_name(name)
 
     def out(self, image: Json) -> Json:
         return public(image)
@@ -99,9 +114,12 @@ class Images(Service):
                     raise forbidden("You can only update your own images.")
                 raise not_found()
             for key in ("name", "description", "distribution"):
+                if key in body and not isinstance(body[key], str):
+                    raise unprocessable(f"{key} must be a string")
+            if "name" in body:
+                check_image_name(body["name"])
+            for key in ("name", "description", "distribution"):
                 if key in body:
-                    if not isinstance(body[key], str):
-                        raise unprocessable(f"{key} must be a string")
                     image[key] = body[key]
             self.core.touch()
             return self.out(image)
