@@ -194,13 +194,25 @@ def test_every_served_operation_matches_the_spec(
     ocean_emulator.control.advance(10)
     ok(api.delete(f"/v2/vpcs/{vpc['id']}"), "/v2/vpcs/{vpc_id}", **v)
 
-    # Error responses use the documented envelope too.
+    # Error responses use the documented envelope too, with the status each error has.
     missing = api.get("/v2/droplets/999")
-    assert missing.status_code == 404
+    assert (missing.status_code, missing.json()["id"]) == (404, "not_found")
     check(missing, "/v2/droplets/{droplet_id}", droplet_id=999)
     unauthorized = httpx.get(f"{ocean_emulator.base_url}/v2/droplets")
+    assert (unauthorized.status_code, unauthorized.json()["id"]) == (401, "unauthorized")
     check(unauthorized, "/v2/droplets")
     ocean_emulator.control.fault(path="/v2/droplets", status=500)
-    check(api.get("/v2/droplets"), "/v2/droplets")
-    ocean_emulator.control.fault(path="/v2/droplets/*", status=429)
-    check(api.get(f"/v2/droplets/{droplet_id}"), "/v2/droplets/{droplet_id}", droplet_id=droplet_id)
+    failed = api.get("/v2/droplets")
+    assert (failed.status_code, failed.json()["id"]) == (500, "server_error")
+    check(failed, "/v2/droplets")
+
+
+def test_rate_limited_answers_match_the_spec(ocean_emulator_factory: Any, checker: SpecChecker) -> None:
+    emu = ocean_emulator_factory(rate_limit_per_minute=1)
+    emu.backend.rate_limiter.wall = lambda: 1_700_000_000.0  # one real minute, however long the test takes
+    with emu.client() as api:
+        assert api.get("/v2/droplets").status_code == 200
+        limited = api.get("/v2/droplets/5")
+    assert (limited.status_code, limited.json()["id"]) == (429, "too_many_requests")
+    assert limited.headers["retry-after"] == "40" and limited.headers["ratelimit-remaining"] == "4999"
+    checker.response(limited, "/v2/droplets/{droplet_id}", droplet_id=5)
