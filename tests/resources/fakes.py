@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ocean.api import errors
-from ocean.api.models import Action, Droplet, DropletBackupPolicy, Size
+from ocean.api.models import Action, Droplet, DropletBackupPolicy, Size, durations
 
 SIZES = {
     "s-1vcpu-1gb": dict(memory=1024, vcpus=1, disk=25, price_monthly=6.0, price_hourly=0.00893),
@@ -26,14 +26,8 @@ SIZES = {
 }
 
 DEFAULT_POLICY = {"plan": "weekly", "weekday": "SUN", "hour": 0}
-DURATIONS = {
-    "create": 30.0,
-    "shutdown": 15.0,
-    "power_off": 5.0,
-    "power_on": 10.0,
-    "resize": 60.0,
-    "rename": 3.0,
-}
+# DigitalOcean's typical durations, from the project's one table.
+DURATIONS = dict(durations.ACTION_S)
 
 
 class FakeClock:

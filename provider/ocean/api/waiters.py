@@ -33,6 +33,7 @@ from .errors import (
     WaitTimeout,
 )
 from .logs import get_logger
+from .models import durations
 from .transport import deadline_scope
 
 if TYPE_CHECKING:
@@ -48,32 +49,12 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[Any]]
 _log = get_logger("ocean.api.waiters")
 
-# Typical durations (seconds) per action type, from DigitalOcean's behaviour; used to poll densely
-# where completion is likely.
-EXPECTED_ACTION_S: dict[str, float] = {
-    "create": 35.0,
-    "destroy": 5.0,
-    "power_on": 10.0,
-    "power_off": 8.0,
-    "shutdown": 15.0,
-    "reboot": 20.0,
-    "power_cycle": 15.0,
-    "resize": 60.0,
-    "rebuild": 60.0,
-    "restore": 60.0,
-    "rename": 2.0,
-    "snapshot": 120.0,
-    "enable_ipv6": 5.0,
-    "enable_backups": 3.0,
-    "disable_backups": 3.0,
-    "change_backup_policy": 3.0,
-    "password_reset": 10.0,
-    "change_kernel": 5.0,
-}
-EXPECTED_GC_S = 60.0
-EXPECTED_FIREWALL_S = 5.0
-EXPECTED_PEERING_S = 30.0
-EXPECTED_DELETE_S = 5.0
+# Typical durations, from the project's one table: polls are dense where completion is likely.
+EXPECTED_ACTION_S: dict[str, float] = durations.ACTION_S
+EXPECTED_GC_S = durations.GARBAGE_COLLECTION_S
+EXPECTED_FIREWALL_S = durations.FIREWALL_SETTLE_S
+EXPECTED_PEERING_S = durations.VPC_PEERING_CREATE_S
+EXPECTED_DELETE_S = durations.DROPLET_DELETE_S
 
 # Consecutive transient failures (after the transport's own retries) tolerated while polling.
 MAX_TRANSIENT_FAILURES = 8

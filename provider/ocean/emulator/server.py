@@ -22,6 +22,7 @@ from ocean.emulator.app import create_app
 from ocean.emulator.backend import Backend
 from ocean.emulator.clock import Clock
 from ocean.emulator.config import EmulatorConfig
+from ocean.emulator.log import log_to_stderr
 from ocean.emulator.pipeline import TRANSPORT_SCOPE_KEY
 
 
@@ -169,10 +170,40 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--time-scale", type=float, default=1.0, help="emulated seconds per real second")
     parser.add_argument("--manual-clock", action="store_true", help="time moves only via /_emulator/clock")
     parser.add_argument("--state", default=None, help="SQLite file that keeps state across restarts")
-    parser.add_argument("--token", default=None, help="the only accepted bearer token (default: any)")
-    parser.add_argument("--rate-limit-per-minute", type=int, default=250)
-    parser.add_argument("--rate-limit-per-hour", type=int, default=5000)
+    parser.add_argument(
+        "--token",
+        default=None,
+        help="the only accepted bearer token, for /v2 and the control API (default: any)",
+    )
+    parser.add_argument(
+        "--control-token",
+        default=None,
+        help="a separate bearer token for the /_emulator control API (default: --token, or open without one)",
+    )
+    parser.add_argument(
+        "--rate-limit-per-minute",
+        type=_limit,
+        default=250,
+        help="requests per token per real minute (0: no limit)",
+    )
+    parser.add_argument(
+        "--rate-limit-per-hour",
+        type=_limit,
+        default=5000,
+        help="requests per token per real hour (0: no limit)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="do not log error answers to stderr")
     return parser
+
+
+def _limit(value: str) -> int:
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a request count (0 for no limit)")
+    return limit
 
 
 def serve_main(argv: list[str] | None = None) -> int:
@@ -186,9 +217,12 @@ def serve_main(argv: list[str] | None = None) -> int:
         clock_mode="manual" if args.manual_clock else "scaled",
         state_file=args.state,
         token=args.token,
+        control_token=args.control_token,
         rate_limit_per_minute=args.rate_limit_per_minute,
         rate_limit_per_hour=args.rate_limit_per_hour,
     )
+    if not args.quiet:
+        log_to_stderr()
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from ocean.api.models import durations
 from ocean.resources.base import (
     CheckFailure,
     ComputedFrom,
@@ -45,7 +46,7 @@ DEFAULT_UPDATE_TIMEOUT = 30 * 60
 DEFAULT_DELETE_TIMEOUT = 10 * 60
 DEFAULT_SHUTDOWN_GRACE = 60
 # What DigitalOcean usually takes for a create, so the waiter polls densely around then.
-EXPECTED_CREATE_S = 30.0
+EXPECTED_CREATE_S = durations.DROPLET_CREATE_S
 
 
 def _tags_key(tags: Any) -> Any:

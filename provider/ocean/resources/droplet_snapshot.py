@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
+from ocean.api.models import durations
 from ocean.resources.base import (
     CheckFailure,
     Context,
@@ -27,7 +28,7 @@ from ocean.resources.base import (
 TOKEN = "ocean:index:DropletSnapshot"
 DEFAULT_CREATE_TIMEOUT = 60 * 60
 DEFAULT_DELETE_TIMEOUT = 5 * 60
-EXPECTED_SNAPSHOT_S = 120.0
+EXPECTED_SNAPSHOT_S = durations.ACTION_S["snapshot"]
 
 
 class DropletSnapshotArgs(Model):
