@@ -23,8 +23,8 @@ VPC = "ocean:index:Vpc"
 
 
 @pytest.fixture
-def emu(emulator_factory: Any) -> Any:
-    return emulator_factory(time_scale=100.0, clock_mode="scaled")
+def emu(ocean_emulator_factory: Any) -> Any:
+    return ocean_emulator_factory(time_scale=100.0, clock_mode="scaled")
 
 
 def _stack(new_stack: Any, emu: Any, program: str = EXAMPLE) -> Stack:
@@ -121,9 +121,9 @@ pulumi.export("status", link.status)
 
 
 def test_peering_still_provisioning_at_the_create_timeout_is_kept_and_the_next_up_resumes(
-    new_stack: Any, emulator_factory: Any
+    new_stack: Any, ocean_emulator_factory: Any
 ) -> None:
-    emu = emulator_factory(clock_mode="manual")  # the peering stays PROVISIONING until time moves
+    emu = ocean_emulator_factory(clock_mode="manual")  # the peering stays PROVISIONING until time moves
     stack = _stack(new_stack, emu, PEERING_ONLY)
     started = time.monotonic()
     result = stack.up(check=False)
@@ -254,9 +254,9 @@ def _vpc_deletes(emu: Any, vpc_id: str, since: int = 0) -> list[int]:
     ]
 
 
-def test_vpc_destroy_waits_for_a_member_being_deleted(new_stack: Any, emulator_factory: Any) -> None:
+def test_vpc_destroy_waits_for_a_member_being_deleted(new_stack: Any, ocean_emulator_factory: Any) -> None:
     # A deleted droplet stays in the VPC for 4 real seconds.
-    emu = emulator_factory(time_scale=10.0, clock_mode="scaled", droplet_delete_s=40.0)
+    emu = ocean_emulator_factory(time_scale=10.0, clock_mode="scaled", droplet_delete_s=40.0)
     stack = _stack(new_stack, emu, VPC_ONLY)
     stack.up()
     vpc_id = stack.outputs()["vpc_id"]

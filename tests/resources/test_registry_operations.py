@@ -34,8 +34,8 @@ STAGE_S = 5.0  # the emulator's default gc_stage_s
 class EmulatedTime:
     """The provider's clock and sleep; sleeping moves the emulator's manual clock by as much."""
 
-    def __init__(self, emulator: Any) -> None:
-        self.emulator = emulator
+    def __init__(self, ocean_emulator: Any) -> None:
+        self.ocean_emulator = ocean_emulator
         self.now = 0.0
 
     def clock(self) -> float:
@@ -43,17 +43,17 @@ class EmulatedTime:
 
     async def sleep(self, seconds: float) -> None:
         self.now += seconds
-        self.emulator.clock.advance(seconds)
+        self.ocean_emulator.clock.advance(seconds)
         await asyncio.sleep(0)
 
 
 class Harness:
-    def __init__(self, emulator: Any) -> None:
-        self.emulator = emulator
-        self.time = EmulatedTime(emulator)
+    def __init__(self, ocean_emulator: Any) -> None:
+        self.ocean_emulator = ocean_emulator
+        self.time = EmulatedTime(ocean_emulator)
         self.api = DigitalOceanClient(
-            emulator.token,
-            emulator.base_url,
+            ocean_emulator.token,
+            ocean_emulator.base_url,
             governor=RateGovernor.unlimited(),
             sleep=self.time.sleep,
             clock=self.time.clock,
@@ -82,15 +82,15 @@ class Harness:
         )
 
     def requests(self) -> list[dict[str, Any]]:
-        return self.emulator.control.requests()["requests"]  # type: ignore[no-any-return]
+        return self.ocean_emulator.control.requests()["requests"]  # type: ignore[no-any-return]
 
     def mutating(self, since: int = 0) -> list[str]:
         return [f"{r['method']} {r['path']}" for r in self.requests()[since:] if r["method"] != "GET"]
 
 
-def run(emulator: Any, body: Callable[[Harness], Awaitable[None]]) -> None:
+def run(ocean_emulator: Any, body: Callable[[Harness], Awaitable[None]]) -> None:
     async def go() -> None:
-        h = Harness(emulator)
+        h = Harness(ocean_emulator)
         try:
             await body(h)
         finally:
@@ -104,13 +104,13 @@ async def registry(h: Harness, name: str = "images", tier: str = "basic") -> Non
 
 
 def push(h: Harness, name: str, repository: str, tag: str, size: int) -> None:
-    h.emulator.control.push_image(name, repository, tag, size)
+    h.ocean_emulator.control.push_image(name, repository, tag, size)
 
 
 # ------------------------------------------------------------------------------------------ registry
 
 
-def test_registry_create_read_import_and_delete(emulator: Any) -> None:
+def test_registry_create_read_import_and_delete(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
         await h.api.registries.create("other", subscription_tier_slug="professional")
         ctx = h.ctx(REG)
@@ -142,26 +142,26 @@ def test_registry_create_read_import_and_delete(emulator: Any) -> None:
         await ContainerRegistry.delete(ctx, "images", state)  # already gone: not an error
         assert all(r["path"].startswith("/v2/registries") for r in h.requests()), "multi-registry paths only"
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
-def test_first_registry_of_an_account_uses_the_declared_tier_or_the_free_one(emulator: Any) -> None:
+def test_first_registry_of_an_account_uses_the_declared_tier_or_the_free_one(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
         ctx = h.ctx(REG)
         await ContainerRegistry.create(ctx, {"name": "first"})
         assert (await h.api.registries.get_subscription()).tier.slug == "starter"  # type: ignore[union-attr]
         assert "'starter' tier" in h.notes[-1]
-        h.emulator.control.reset()
+        h.ocean_emulator.control.reset()
         h.shared.clear()
         # This program declares a RegistrySubscription: its tier is the one the account starts on.
         assert await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": "professional"}) == []
         await ContainerRegistry.create(h.ctx(REG), {"name": "first"})
         assert (await h.api.registries.get_subscription()).tier.slug == "professional"  # type: ignore[union-attr]
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
-def test_registry_name_taken_says_what_to_do(emulator: Any) -> None:
+def test_registry_name_taken_says_what_to_do(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
         await registry(h)
         with pytest.raises(ResourceError) as info:
@@ -170,13 +170,15 @@ def test_registry_name_taken_says_what_to_do(emulator: Any) -> None:
         assert "ContainerRegistry 'images'" in text and "pulumi import ocean:index:ContainerRegistry" in text
         assert "request id" in text
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
 # -------------------------------------------------------------------------------------- subscription
 
 
-def test_ineligible_tier_is_refused_in_check_with_digitaloceans_reasons_and_no_change(emulator: Any) -> None:
+def test_ineligible_tier_is_refused_in_check_with_digitaloceans_reasons_and_no_change(
+    ocean_emulator: Any,
+) -> None:
     async def body(h: Harness) -> None:
         await registry(h, tier="basic")
         push(h, "images", "web", "v1", 1000)
@@ -195,10 +197,10 @@ def test_ineligible_tier_is_refused_in_check_with_digitaloceans_reasons_and_no_c
         h.shared.clear()
         assert await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": "professional"}) == []
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
-def test_tier_not_offered_lists_the_offered_ones_and_unknown_tier_is_left_for_up(emulator: Any) -> None:
+def test_tier_not_offered_lists_the_offered_ones_and_unknown_tier_is_left_for_up(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
         [failure] = await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": "enterprise"})
         assert "'enterprise' is not a tier DigitalOcean offers" in failure.reason
@@ -208,19 +210,19 @@ def test_tier_not_offered_lists_the_offered_ones_and_unknown_tier_is_left_for_up
         assert await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": UNKNOWN}) == []
         assert len(h.requests()) == before, "nothing to check yet: no request"
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
-def test_options_unreadable_leaves_the_check_to_up_and_says_so(emulator: Any) -> None:
+def test_options_unreadable_leaves_the_check_to_up_and_says_so(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
-        h.emulator.control.fault(method="GET", path="/v2/registries/options", status=503, times=10)
+        h.ocean_emulator.control.fault(method="GET", path="/v2/registries/options", status=503, times=10)
         assert await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": "basic"}) == []
         assert "left to DigitalOcean at `pulumi up`" in h.notes[-1]
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
-def test_two_subscriptions_in_one_program_are_refused(emulator: Any) -> None:
+def test_two_subscriptions_in_one_program_are_refused(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
         other = SUB.replace("::tier", "::tier-2")
         assert await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": "basic"}) == []
@@ -230,10 +232,10 @@ def test_two_subscriptions_in_one_program_are_refused(emulator: Any) -> None:
         # The same resource checked again (preview, then up) is not a second one.
         assert await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": "basic"}) == []
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
-def test_subscription_create_adopts_update_changes_tier_and_delete_leaves_it(emulator: Any) -> None:
+def test_subscription_create_adopts_update_changes_tier_and_delete_leaves_it(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
         await registry(h, tier="basic")
         ctx = h.ctx(SUB)
@@ -262,10 +264,10 @@ def test_subscription_create_adopts_update_changes_tier_and_delete_leaves_it(emu
         assert len(h.requests()) == before, "delete leaves the account's subscription as it is"
         assert "left as it is (tier 'basic')" in h.notes[-1]
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
-def test_subscription_create_changes_the_adopted_tier(emulator: Any) -> None:
+def test_subscription_create_changes_the_adopted_tier(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
         await registry(h, tier="starter")
         _, state = await RegistrySubscription.create(h.ctx(SUB), {"tierSlug": "basic"})
@@ -277,7 +279,7 @@ def test_subscription_create_changes_the_adopted_tier(emulator: Any) -> None:
             await RegistrySubscription.update(h.ctx(SUB), RESOURCE_ID, state, {"tierSlug": "starter"})
         assert "OverRepositoryLimit" in str(info.value) and "request id" in str(info.value)
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
 # ---------------------------------------------------------------------------------- garbage collection
@@ -298,7 +300,7 @@ def _gc_gets(h: Harness, since: int = 0) -> list[dict[str, Any]]:
     return [r for r in h.requests()[since:] if r["method"] == "GET" and "garbage-collection" in r["path"]]
 
 
-def test_gc_waits_through_every_status_to_succeeded(emulator: Any) -> None:
+def test_gc_waits_through_every_status_to_succeeded(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
         await registry(h)
         push(h, "images", "web", "v1", 4000)
@@ -325,13 +327,13 @@ def test_gc_waits_through_every_status_to_succeeded(emulator: Any) -> None:
         assert len(polls) <= 16, [r["path"] for r in polls]
         assert [r["method"] for r in h.requests()[before:] if r["method"] != "GET"] == ["POST"]
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
-def test_gc_failed_is_an_error_naming_registry_and_uuid_with_the_uuid_recorded(emulator: Any) -> None:
+def test_gc_failed_is_an_error_naming_registry_and_uuid_with_the_uuid_recorded(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
         await registry(h)
-        h.emulator.control.fault(garbage_collection="failed", times=1)
+        h.ocean_emulator.control.fault(garbage_collection="failed", times=1)
         with pytest.raises(PartialFailure) as info:
             await RegistryGarbageCollection.create(h.ctx(GC), {"registryName": "images", "triggers": ["a"]})
         e = info.value
@@ -343,10 +345,10 @@ def test_gc_failed_is_an_error_naming_registry_and_uuid_with_the_uuid_recorded(e
         diff = RegistryGarbageCollection.diff(e.state, e.inputs)
         assert diff.replaces == ["status"] and "'failed'" in diff.reasons["status"]
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
-def test_gc_timeout_cancels_the_collection_and_waits_for_cancelled(emulator: Any) -> None:
+def test_gc_timeout_cancels_the_collection_and_waits_for_cancelled(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
         await registry(h)
         before = len(h.requests())
@@ -367,10 +369,10 @@ def test_gc_timeout_cancels_the_collection_and_waits_for_cancelled(emulator: Any
         with pytest.raises(errors.NotFound):
             await h.api.garbage_collections.get_active("images")  # the registry is writable again
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
-def test_engine_cancel_cancels_the_collection(emulator: Any) -> None:
+def test_engine_cancel_cancels_the_collection(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
         await registry(h)
         cancel = asyncio.Event()
@@ -389,10 +391,10 @@ def test_engine_cancel_cancels_the_collection(emulator: Any) -> None:
         assert "the wait for garbage collection" in str(info.value) and "cancelled after" in str(info.value)
         assert _statuses(h) == [*STAGES[:3], "cancelling", "cancelled"]
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
-def test_gc_already_running_is_waited_on_then_a_new_one_started(emulator: Any) -> None:
+def test_gc_already_running_is_waited_on_then_a_new_one_started(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
         await registry(h)
         elsewhere = await h.api.garbage_collections.start("images")
@@ -404,10 +406,10 @@ def test_gc_already_running_is_waited_on_then_a_new_one_started(emulator: Any) -
         posts = [r for r in h.requests() if r["method"] == "POST" and "garbage" in r["path"]]
         assert [r["status"] for r in posts] == [201, 409, 201]
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
-def test_gc_read_and_delete(emulator: Any) -> None:
+def test_gc_read_and_delete(ocean_emulator: Any) -> None:
     async def body(h: Harness) -> None:
         await registry(h)
         ctx = h.ctx(GC)
@@ -424,10 +426,10 @@ def test_gc_read_and_delete(emulator: Any) -> None:
         await h.api.registries.delete("images")
         assert await RegistryGarbageCollection.read(ctx, uuid, state, inputs) is None
 
-    run(emulator, body)
+    run(ocean_emulator, body)
 
 
-def test_get_garbage_collection(emulator: Any) -> None:
+def test_get_garbage_collection(ocean_emulator: Any) -> None:
     [fn] = [f for f in FUNCTIONS if f.token == "ocean:index:getGarbageCollection"]
 
     async def body(h: Harness) -> None:
@@ -435,7 +437,7 @@ def test_get_garbage_collection(emulator: Any) -> None:
         ctx = h.ctx("ocean:index:getGarbageCollection")
         assert await fn.run(ctx, {"registryName": "images"}) == {"active": False}
         gc = await h.api.garbage_collections.start("images")
-        h.emulator.control.advance(6)
+        h.ocean_emulator.control.advance(6)
         found = await fn.run(ctx, {"registryName": "images"})
         assert found["active"] is True and found["uuid"] == gc.uuid
         assert found["status"] == "waiting for write JWTs to expire"
@@ -444,4 +446,4 @@ def test_get_garbage_collection(emulator: Any) -> None:
         with pytest.raises(LookupError_, match="not a registry name"):
             await fn.run(ctx, {"registryName": "No"})
 
-    run(emulator, body)
+    run(ocean_emulator, body)
