@@ -10,8 +10,10 @@ from typing import Any
 def resources() -> dict[str, Any]:
     from ocean.resources.droplet import Droplet
     from ocean.resources.droplet_snapshot import DropletSnapshot
+    from ocean.resources.firewall import Firewall
+    from ocean.resources.firewall_rule import FirewallRule
 
-    return {cls.token: cls for cls in (Droplet, DropletSnapshot)}
+    return {cls.token: cls for cls in (Droplet, DropletSnapshot, Firewall, FirewallRule)}
 
 
 @cache
