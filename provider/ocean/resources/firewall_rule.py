@@ -187,7 +187,7 @@ class FirewallRule(Resource):
         await ctx.api.firewalls.add_rules(
             firewall_id, body if direction == "inbound" else None, body if direction == "outbound" else None
         )
-        state = {**inputs, "direction": direction}
+        state = {**{k: v for k, v in inputs.items() if v is not None}, "direction": direction}
         try:
             await wait_applied(ctx, firewall_id, str(fw.name), deadline)
         except Exception as e:
