@@ -7,7 +7,10 @@ import typing
 # Export this package's modules as members:
 from .droplet import *
 from .droplet_snapshot import *
+from .firewall import *
+from .firewall_rule import *
 from .get_droplet import *
+from .get_firewall import *
 from .get_image import *
 from .get_regions import *
 from .get_sizes import *
@@ -31,7 +34,9 @@ _utilities.register(
   "fqn": "pulumi_ocean",
   "classes": {
    "ocean:index:Droplet": "Droplet",
-   "ocean:index:DropletSnapshot": "DropletSnapshot"
+   "ocean:index:DropletSnapshot": "DropletSnapshot",
+   "ocean:index:Firewall": "Firewall",
+   "ocean:index:FirewallRule": "FirewallRule"
   }
  }
 ]
