@@ -280,3 +280,23 @@ def test_firewall_rule_on_a_missing_firewall_names_it(do: FakeFirewalls, clock: 
     with pytest.raises(ResourceError) as info:
         run(FirewallRule.create(ctx(do, clock, urn=RULE_URN), rule_inputs("fw-404")))
     assert "fw-404" in str(info.value) and "does not exist" in str(info.value)
+
+
+# -------------------------------------------------------------------------------------- getFirewall
+
+
+def test_get_firewall_by_id_or_unique_name(do: FakeFirewalls, clock: FakeClock) -> None:
+    from ocean.provider.registry import lookup_function
+    from ocean.resources.lookups import LookupError_
+
+    get_firewall = lookup_function("ocean:index:getFirewall")
+    rid, _, _ = create(do, clock, tags=["Web"])
+    by_id = run(get_firewall.run(ctx(do, clock), {"id": rid}))
+    by_name = run(get_firewall.run(ctx(do, clock), {"name": "web"}))
+    assert by_id == by_name and by_id["firewallId"] == rid and by_id["tags"] == ["web"]
+    assert {r["portRange"] for r in by_id["inboundRules"]} == {"22", "all"}
+    create(do, clock)  # a second firewall named "web"
+    with pytest.raises(LookupError_, match="2 firewalls are named 'web'"):
+        run(get_firewall.run(ctx(do, clock), {"name": "web"}))
+    with pytest.raises(LookupError_, match="exactly one of `id` or `name`"):
+        run(get_firewall.run(ctx(do, clock), {}))
