@@ -507,6 +507,13 @@ def test_a_failed_firewall_names_the_droplets_and_stays_in_the_stack(new_stack: 
     text = result.stdout + result.stderr
     assert result.returncode != 0 and "failed" in text and str(d1) in text
     [res] = stack.resources(FIREWALL)
-    assert res["id"]
-    stack.up()  # the fault fired once: the retried wait converges
-    assert stack.outputs()["status"] == "succeeded"
+    assert res["id"] and res["outputs"]["status"] == "failed"
+    # Still failed at DigitalOcean: the next up says so again rather than calling it converged.
+    again = stack.up(check=False)
+    assert again.returncode != 0 and str(d1) in again.stdout + again.stderr
+    # A change makes DigitalOcean apply the firewall anew (the fault fired once): converged, one firewall.
+    _spec(stack, name="doomed", inbound=[SSH], droplets=[])
+    stack.up()
+    assert stack.outputs()["status"] == "succeeded" and stack.outputs()["id"] == res["id"]
+    with emulator_api(emu) as api:
+        assert len(api.get("/v2/firewalls").json()["firewalls"]) == 1

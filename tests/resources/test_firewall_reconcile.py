@@ -173,6 +173,23 @@ def test_failed_is_an_error_naming_the_droplets_and_the_firewall_is_kept(
     assert info.value.state["status"] == "failed"
 
 
+def test_a_failed_firewall_stays_an_error_until_a_change_applies_it_anew(
+    do: FakeFirewalls, clock: FakeClock
+) -> None:
+    do.fail_next()
+    news = inputs()
+    with pytest.raises(PartialFailure) as info:
+        run(Firewall.create(ctx(do, clock), news))
+    rid, state = info.value.resource_id, info.value.state
+    # The engine retries an unfinished create as an update: still failed, still an error.
+    with pytest.raises(PartialFailure, match="failed"):
+        run(Firewall.update(ctx(do, clock), rid, state, news))
+    assert do.mutating() == [("POST", "/v2/firewalls")], "nothing sent but the one create"
+    changed = {**news, "dropletIds": [11]}
+    state = run(Firewall.update(ctx(do, clock), rid, state, changed))
+    assert state["status"] == "succeeded" and len(do.firewalls) == 1
+
+
 def test_a_failed_update_records_what_was_applied(do: FakeFirewalls, clock: FakeClock) -> None:
     rid, state, news = create(do, clock)
     changed = {**news, "dropletIds": [11, 12, 13], "inboundRules": [SSH]}

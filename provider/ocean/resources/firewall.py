@@ -1043,7 +1043,8 @@ class FirewallFailed(Exception):
         )
         super().__init__(
             f"DigitalOcean reports firewall {fw.name!r} ({fw.id}) as `failed`: {which}. Check those droplets "
-            f"(`doctl compute firewall get {fw.id}`), then run `pulumi up` again"
+            f"(`doctl compute firewall get {fw.id}`); the next `pulumi up` checks the firewall again, and a "
+            "change to its droplets or rules makes DigitalOcean apply it anew"
         )
 
 
