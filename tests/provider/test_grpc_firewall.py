@@ -95,6 +95,7 @@ def test_firewall_lifecycle_in_engine_order(provider: Any, emu: Any, engine: tup
         "inboundRules[0]": provider_pb2.PropertyDiff.UPDATE,  # 22 removed, 2222 added, both at index 0
     }
     assert list(diff.replaces) == []
+    assert list(diff.diffs) == ["dropletIds", "inboundRules", "name"], "changed keys are top-level properties"
     before = len(emu.control.requests()["requests"])
     updated = provider.Update(
         provider_pb2.UpdateRequest(id=created.id, urn=FW_URN, olds=read.properties, news=news2, timeout=60)
