@@ -447,9 +447,23 @@ async def wait_for_droplet_status(
     )  # fmt: skip
 
 
+def firewall_progress(firewall: Firewall) -> str:
+    """What a firewall wait is waiting on, for the progress line: ``3 droplets pending`` while DigitalOcean
+    applies it to droplets, else its status."""
+    pending = len(firewall.pending_changes or [])
+    if firewall.status == "failed":
+        return "failed"
+    if pending:
+        return f"{pending} droplet{'s' if pending != 1 else ''} pending"
+    return f"status {firewall.status or 'unknown'}"
+
+
 async def wait_for_firewall_settled(client: DigitalOceanClient, firewall_id: str, **kw: Any) -> Firewall:
-    """Until the firewall is ``succeeded`` with no ``pending_changes``; ``failed`` raises ``WaitFailed``."""
+    """Until the firewall is ``succeeded`` with no ``pending_changes``; ``failed`` raises ``WaitFailed``.
+
+    Progress reports the pending droplets (``firewall_progress``)."""
     kw.setdefault("expected_s", EXPECTED_FIREWALL_S)
+    kw.setdefault("status_of", firewall_progress)
     return await wait_for_status(
         lambda: client.firewalls.get(firewall_id), lambda f: f.settled,
         what=kw.pop("what", f"firewall {firewall_id} to settle"), failed=lambda f: f.status == "failed", **kw,
@@ -631,7 +645,8 @@ async def wait_for_vpc_vacated(
 
 
 __all__ = [
-    "EXPECTED_ACTION_S", "GcPollSchedule", "PollSchedule", "WaitProgress", "wait_for_action",
+    "EXPECTED_ACTION_S", "GcPollSchedule", "PollSchedule", "WaitProgress", "firewall_progress",
+    "wait_for_action",
     "wait_for_droplet_status", "wait_for_firewall_settled", "wait_for_gc", "wait_for_peering_active",
     "wait_for_status", "wait_until_gone",
     # VPCs and peerings
