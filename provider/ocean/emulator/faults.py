@@ -1,5 +1,6 @@
 """Injected faults: HTTP-level (status, delay, dropped connection) and lifecycle-level (action outcome,
-garbage collection outcome, a firewall change that ends ``failed``). A rule fires at most ``times`` times (``None`` = until cleared).
+garbage collection outcome, a firewall change that ends ``failed``). A rule fires at most ``times``
+times (``None`` = until cleared).
 
 An HTTP rule strikes ``"when": "before"`` the request is carried out (the default: nothing happens, the
 client sees the fault) or ``"after"`` it (the emulator does the work and commits it, then the answer is

@@ -33,7 +33,7 @@ from copy import deepcopy
 from typing import Any
 
 from ocean.emulator.core import IdList, Json, JsonList, iso, public
-from ocean.emulator.errors import bad_request, not_found, unprocessable
+from ocean.emulator.errors import EmulatorError, bad_request, not_found, unprocessable
 from ocean.emulator.services.base import DROPLET_GONE, TAG_DELETED, Service
 
 FIREWALL_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9.\-]+$")
@@ -75,9 +75,10 @@ def _address_order(address: str) -> tuple[int, int, int]:
 
 
 def _rule_order(rule: Json) -> tuple[int, int, int, str]:
-    low, _, high = rule["ports"].partition("-")
-    target = rule.get("sources", rule.get("destinations"))
-    return PROTOCOL_ORDER[rule["protocol"]], int(low), int(high or low), json.dumps(target, sort_keys=True)
+    # Tolerant: a state file from before rules were normalised may hold ports in any spelling.
+    bounds = [int(b) for b in re.findall(r"\d+", str(rule.get("ports")))] or [0]
+    target = json.dumps(rule.get("sources", rule.get("destinations")), sort_keys=True)
+    return PROTOCOL_ORDER.get(str(rule.get("protocol")), 3), bounds[0], bounds[-1], target
 
 
 def _unique_rules(rules: JsonList) -> JsonList:
@@ -87,7 +88,7 @@ def _unique_rules(rules: JsonList) -> JsonList:
     return sorted(seen.values(), key=_rule_order)
 
 
-def too_many(field: str, limit: int, what: str, hint: str = "") -> Exception:
+def too_many(field: str, limit: int, what: str, hint: str = "") -> EmulatorError:
     return unprocessable(f"{field}: a firewall must have no more than {limit} {what}{hint}")
 
 
@@ -141,10 +142,12 @@ class Firewalls(Service):
             return []
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise unprocessable(f"{field} must be a list of tag names")
-        names = list(dict.fromkeys(t.lower() for t in tags))
-        if limit is not None and len(names) > limit:
+        first_spelled = {t.lower(): t for t in reversed(tags)}
+        if limit is not None and len(first_spelled) > limit:
             raise too_many(field, limit, "tags", "; a tag reaches any number of droplets")
-        return [self.links.tags.ensure(t).lower() for t in names]
+        return [
+            self.links.tags.ensure(first_spelled[k]).lower() for k in dict.fromkeys(t.lower() for t in tags)
+        ]
 
     def _check_ports(self, protocol: str, rule: Json, direction: str) -> str:
         if protocol == "icmp":
