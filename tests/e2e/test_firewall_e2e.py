@@ -289,11 +289,6 @@ def test_digitalocean_normalisation_round_trips_then_drift_is_restored(new_stack
     _assert_no_changes(stack)
 
 
-@pytest.mark.xfail(
-    reason="needs emulator: DigitalOcean's normalisation on write (10.0.0.1/32 stored and answered as "
-    "10.0.0.1, 1-65535 as 0, IPv6 compressed, tags lower-cased, rules and addresses reordered)",
-    strict=True,
-)
 def test_the_emulator_itself_normalises_like_digitalocean(new_stack: Any, emu: Any) -> None:
     stack = _stack(new_stack, emu)
     inbound = [
@@ -493,11 +488,6 @@ def test_after_ctrl_c_the_next_up_does_not_make_a_second_firewall(
         assert len(api.get("/v2/firewalls").json()["firewalls"]) == 1
 
 
-@pytest.mark.xfail(
-    reason="needs emulator: a fault that makes the next firewall change end `failed` "
-    '(POST /_emulator/faults {"firewall": "failed", "times": 1}), pending_changes entries marked failed',
-    strict=True,
-)
 def test_a_failed_firewall_names_the_droplets_and_stays_in_the_stack(new_stack: Any, emu: Any) -> None:
     (d1,) = _droplets(emu, 1)
     emu.control.fault(firewall="failed", times=1)

@@ -165,11 +165,6 @@ def test_cancel_stops_the_wait_and_records_the_firewall(provider: Any, ocean_emu
     assert marshal.decode(detail.properties)["status"] == "waiting"
 
 
-@pytest.mark.xfail(
-    reason="needs emulator: a fault that makes the next firewall change end `failed` "
-    '(POST /_emulator/faults {"firewall": "failed", "times": 1}), pending_changes entries marked failed',
-    strict=True,
-)
 def test_failed_firewall_is_an_error_naming_the_droplets(provider: Any, emu: Any) -> None:
     configure(provider, emu.base_url)
     d1 = _droplet(emu, "a")

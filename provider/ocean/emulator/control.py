@@ -7,7 +7,8 @@
 - ``GET|POST|DELETE /_emulator/faults``: e.g. ``{"path": "/v2/droplets", "status": 500, "times": 2}``,
   ``{"method": "POST", "path": "/v2/droplets", "status": 502, "when": "after"}`` (the droplet is created,
   the answer lost), ``{"action_type": "resize", "outcome": "errored"}``, ``{"garbage_collection":
-  "failed"}``; see :mod:`ocean.emulator.faults`;
+  "failed"}``, ``{"firewall": "failed", "times": 2}`` (the next two firewall changes end ``failed``); see
+  :mod:`ocean.emulator.faults`;
 - ``GET|DELETE /_emulator/requests`` (the request log) and ``GET /_emulator/state``;
 - ``POST /_emulator/registry/{name}/push``: what ``docker push`` leaves behind, so storage usage, tier
   eligibility and garbage-collection savings become non-zero. ``{"repository": "web", "tag": "v1",

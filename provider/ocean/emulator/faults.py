@@ -1,5 +1,6 @@
 """Injected faults: HTTP-level (status, delay, dropped connection) and lifecycle-level (action outcome,
-garbage collection outcome). A rule fires at most ``times`` times (``None`` = until cleared).
+garbage collection outcome, a firewall change that ends ``failed``). A rule fires at most ``times``
+times (``None`` = until cleared).
 
 An HTTP rule strikes ``"when": "before"`` the request is carried out (the default: nothing happens, the
 client sees the fault) or ``"after"`` it (the emulator does the work and commits it, then the answer is
@@ -44,6 +45,7 @@ class FaultRule:
     action_type: str | None = None
     outcome: str | None = None
     garbage_collection: str | None = None
+    firewall: str | None = None
     times: int | None = 1
     fired: int = 0
 
@@ -122,6 +124,9 @@ def parse_rule(raw: Any) -> FaultRule:
     gc = raw.get("garbage_collection")
     if gc is not None and gc != "failed":
         raise unprocessable('garbage_collection must be "failed"')
+    firewall = raw.get("firewall")
+    if firewall is not None and firewall != "failed":
+        raise unprocessable('firewall must be "failed" (the next firewall changes end `failed`)')
     rule = FaultRule(
         method=method,
         path=path,
@@ -134,13 +139,19 @@ def parse_rule(raw: Any) -> FaultRule:
         action_type=action_type,
         outcome=outcome,
         garbage_collection=gc,
+        firewall=firewall,
         times=1 if "times" not in raw else _integer(raw, "times", 1, MAX_TIMES),
     )
-    kinds = [rule.is_http, rule.action_type is not None, rule.garbage_collection is not None]
+    kinds = [
+        rule.is_http,
+        rule.action_type is not None,
+        rule.garbage_collection is not None,
+        rule.firewall is not None,
+    ]
     if sum(kinds) != 1:
         raise unprocessable(
             "a fault rule needs exactly one kind of fault: status, delay_s or drop_connection (HTTP), "
-            "action_type with outcome, or garbage_collection"
+            "action_type with outcome, garbage_collection, or firewall"
         )
     if rule.status is not None and rule.drop_connection:
         raise unprocessable(
@@ -214,4 +225,15 @@ class FaultBook:
                 if rule.garbage_collection is not None:
                     self._fire(rule)
                     return rule.garbage_collection
+        return None
+
+    def take_firewall_outcome(self) -> str | None:
+        """How the firewall change being made now will settle: ``"failed"`` while a rule lasts."""
+        if not self._rules:
+            return None
+        with self._lock:
+            for rule in self._rules:
+                if rule.firewall is not None:
+                    self._fire(rule)
+                    return rule.firewall
         return None

@@ -65,7 +65,8 @@ class EmulatorControl:
     def fault(self, **rule: Any) -> dict[str, Any]:
         """Inject a fault, e.g. ``fault(method="POST", path="/v2/droplets", status=500, times=2)``,
         ``fault(path="/v2/actions/*", delay_s=3)``, ``fault(path="/v2/droplets/*", drop_connection=True)``,
-        ``fault(action_type="resize", outcome="errored")`` or ``fault(garbage_collection="failed")``."""
+        ``fault(action_type="resize", outcome="errored")``, ``fault(garbage_collection="failed")`` or
+        ``fault(firewall="failed", times=2)``."""
         result: dict[str, Any] = self._call("POST", "/faults", rule)["faults"][0]
         return result
 
