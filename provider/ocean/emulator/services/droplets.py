@@ -138,10 +138,14 @@ class Droplets(Service):
 
     def members_of_vpc(self, vpc_id: str) -> JsonList:
         departed = self.slice("departed_members").values()
+        # In the order they were created, gone or not.
+        members = sorted(
+            (d for d in [*self._droplets.values(), *departed] if d["vpc_uuid"] == vpc_id),
+            key=lambda d: d["id"],
+        )
         return [
             {"urn": f"do:droplet:{d['id']}", "name": d["name"], "created_at": iso(d["created_at"])}
-            for d in [*self._droplets.values(), *departed]
-            if d["vpc_uuid"] == vpc_id
+            for d in members
         ]
 
     def snapshot_ids(self, droplet_id: int) -> IdList:
