@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from ocean.emulator.pytest_plugin import RunningEmulator
 
@@ -138,3 +139,26 @@ def test_an_errored_shutdown_leaves_the_droplet_on(
     ocean_emulator.control.advance(3600)
     assert action_of(api, shutdown["id"])["status"] == "errored"
     assert droplet_of(api, droplet["id"])["status"] == "active"
+
+
+def test_the_cli_sets_the_guest_and_vpc_behaviours() -> None:
+    from ocean.api.models import durations
+    from ocean.emulator.server import _parser, config_from_args
+
+    default = config_from_args(_parser().parse_args([]))
+    assert default.guest_shutdown_s is None and default.vpc_member_lag_s == durations.VPC_MEMBER_LAG_S
+    assert default.vpc_delete_refusal_status == 403
+    flags = ["--guest-shutdown-s", "40", "--vpc-member-lag-s", "0", "--vpc-delete-refusal-status", "409"]
+    config = config_from_args(_parser().parse_args(flags))
+    assert (config.guest_shutdown_s, config.vpc_member_lag_s, config.vpc_delete_refusal_status) == (
+        40,
+        0,
+        409,
+    )
+    for bad in (
+        ["--guest-shutdown-s", "-1"],
+        ["--vpc-member-lag-s", "nan"],
+        ["--vpc-delete-refusal-status", "500"],
+    ):
+        with pytest.raises(SystemExit):
+            _parser().parse_args(bad)
