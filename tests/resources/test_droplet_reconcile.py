@@ -204,6 +204,19 @@ def test_already_off_before_the_shutdown_is_success(do: Emulated, answer: int) -
     assert off["status"] == "off" and off["running"] is False
 
 
+def test_already_on_before_the_power_on_is_success(do: Emulated) -> None:
+    rid, state = create(do, running=False)
+
+    def someone_powers_it_on() -> None:
+        do.backend.actions.start(int(rid), {"type": "power_on"})
+        do.backend.advance(durations.ACTION_S["power_on"])
+
+    do.before_action("power_on", someone_powers_it_on)
+    on = update(do, rid, state)
+    assert [(s.action, s.status) for s in do.sent if s.action == "power_on"] == [("power_on", 422)]
+    assert on["status"] == "active" and on["running"] is True
+
+
 def test_running_false_uses_the_same_fallback(do: Emulated) -> None:
     do.backend.add_fault({"action_type": "shutdown", "outcome": "ignored"})
     rid, state = create(do)

@@ -467,7 +467,7 @@ class Droplet(Resource):
                 await ops.act("resize", size=news["size"], disk=bool(news.get("resizeDisk")))
                 applied["size"] = news["size"]
                 if was_running and want_running:
-                    await ops.act("power_on")
+                    await ops.power_on()
             features = set(live.features or [])
             if bool(news.get("backups")) != ("backups" in features):
                 if news.get("backups"):
@@ -681,13 +681,26 @@ class _Ops:
             if isinstance(e, errors.PendingEvent) or not await self.is_off():
                 raise
 
+    async def power_on(self) -> None:
+        """Power the droplet on; "already on" (DigitalOcean's 422 "Droplet is already powered on.", as
+        when someone powered it on meanwhile) is success."""
+        from ocean.api import errors
+
+        try:
+            await self.act("power_on", unless=lambda d: d.status == "active")
+        except errors.Unprocessable as e:
+            if isinstance(e, errors.PendingEvent):
+                raise
+            if (await self.ctx.api.droplets.get(self.droplet_id)).status != "active":
+                raise
+
     async def is_off(self) -> bool:
         return _is_off(await self.ctx.api.droplets.get(self.droplet_id))
 
     async def converge_power(self, want_running: bool, grace: int) -> None:
         droplet = await self.ctx.api.droplets.get(self.droplet_id)
         if want_running and droplet.status == "off":
-            await self.act("power_on")
+            await self.power_on()
         elif not want_running and droplet.status == "active":
             await self.power_down(grace)
 
