@@ -1,5 +1,5 @@
 """One table of DigitalOcean's durations (``ocean.api.models.durations``), used by the emulator, the
-waiters, the resources and the reconcile tests' fake."""
+waiters and the resources (whose tests run against the emulator itself)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from ocean.api.models import durations
 from ocean.emulator.backend import Backend
 from ocean.emulator.config import EmulatorConfig
 from ocean.resources import droplet, droplet_snapshot
-from tests.resources import fakes
 
 
 def test_everything_takes_its_durations_from_the_one_table() -> None:
@@ -25,7 +24,7 @@ def test_everything_takes_its_durations_from_the_one_table() -> None:
     assert waiters.EXPECTED_FIREWALL_S == config.firewall_settle_s
     assert droplet.EXPECTED_CREATE_S == config.droplet_create_s
     assert droplet_snapshot.EXPECTED_SNAPSHOT_S == config.action_duration("snapshot")
-    assert fakes.DURATIONS == durations.ACTION_S
+    assert config.vpc_member_lag_s == durations.VPC_MEMBER_LAG_S
 
 
 def test_the_emulator_takes_the_tables_time() -> None:

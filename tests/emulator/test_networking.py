@@ -60,7 +60,16 @@ def test_vpcs(api: httpx.Client, ocean_emulator: RunningEmulator) -> None:
     ]
     assert api.delete(f"/v2/vpcs/{vpc_id}").status_code == 403
     api.delete(f"/v2/droplets/{droplet['id']}")
-    ocean_emulator.control.advance(5)
+    config = ocean_emulator.config
+    ocean_emulator.control.advance(config.droplet_delete_s)
+    # Gone (404), but DigitalOcean's VPC service still counts it for vpc_member_lag_s.
+    assert api.get(f"/v2/droplets/{droplet['id']}").status_code == 404
+    assert api.get(f"/v2/vpcs/{vpc_id}/members").json()["members"] == members
+    assert api.delete(f"/v2/vpcs/{vpc_id}").status_code == 403
+    ocean_emulator.control.advance(config.vpc_member_lag_s - 0.5)
+    assert api.delete(f"/v2/vpcs/{vpc_id}").status_code == 403
+    ocean_emulator.control.advance(0.5)
+    assert api.get(f"/v2/vpcs/{vpc_id}/members").json()["members"] == []
     assert api.delete(f"/v2/vpcs/{vpc_id}").status_code == 204
     assert api.delete(f"/v2/vpcs/{defaults[0]['id']}").status_code == 403
 

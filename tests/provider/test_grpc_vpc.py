@@ -264,11 +264,6 @@ def test_peering_that_disappears_while_provisioning_is_an_error(provider: Any, m
     assert init_failure(box["error"]).id == peering_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs emulator: a fault that sends a VPC peering to an error status "
-    '(e.g. {"vpc_peering_status": "FAILED"}) when its provisioning time is up',
-)
 def test_peering_that_goes_to_an_error_state_fails_and_is_replaced_next(provider: Any, emu: Any) -> None:
     d = Driver(provider, emu)
     a, _ = d.vpc("net-a", "10.10.10.0/24")

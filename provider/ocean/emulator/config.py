@@ -29,6 +29,19 @@ class EmulatorConfig:
     firewall_settle_s: float = durations.FIREWALL_SETTLE_S
     vpc_peering_create_s: float = durations.VPC_PEERING_CREATE_S
     vpc_peering_delete_s: float = durations.VPC_PEERING_DELETE_S
+    #: A destroyed droplet is still listed among its VPC's members (and still keeps the VPC from being
+    #: deleted) this long after it answers 404, as DigitalOcean's VPC service lags behind (terraform-provider-
+    #: digitalocean retries a refused VPC delete for that reason, PR #455).
+    vpc_member_lag_s: float = durations.VPC_MEMBER_LAG_S
+    #: The status ``DELETE /v2/vpcs/{id}`` answers for a VPC with members or peerings: 403, as the spec
+    #: documents, or 409 ("Can not delete VPC with members"), as the live API has been seen to answer
+    #: (pulumi-digitalocean#753, terraform-provider-digitalocean#1368).
+    vpc_delete_refusal_status: int = 403
+    #: Emulated seconds a droplet's operating system takes to power off after a ``shutdown`` action starts
+    #: (``None``: it is off when the action completes). Longer than the action: the action completes while
+    #: the droplet is still ``active``, and it goes ``off`` later, as DigitalOcean's shutdown is a signal
+    #: to the OS (the spec: it "guarantees that the command is issued, not that it succeeds").
+    guest_shutdown_s: float | None = None
     gc_stage_s: float = durations.GARBAGE_COLLECTION_STAGE_S
     gc_cancel_s: float = durations.GARBAGE_COLLECTION_CANCEL_S
     rate_limit_per_minute: int = 250

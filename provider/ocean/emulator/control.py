@@ -16,7 +16,11 @@
   is created on first push); pushing the same tag again leaves the previous manifest untagged.
   ``"blobs": [{"digest": "sha256:...", "compressed_size_bytes": n}, ...]`` instead of ``size_bytes``
   shares layers between manifests. Refused (409) while a garbage collection runs. Answers 201
-  ``{"manifest": {...}, "registry": {...}}``.
+  ``{"manifest": {...}, "registry": {...}}``;
+- ``POST /_emulator/vpcs/{vpc_id}/members``: put a resource of a kind the emulator does not run (a load
+  balancer, a Kubernetes cluster, a database, ...) into a VPC: ``{"urn": "do:loadbalancer:lb-1", "name":
+  "lb-1", "leaves_after_s": 30}``. It is listed in ``GET /v2/vpcs/{id}/members`` and keeps the VPC from
+  being deleted until it leaves (never, without ``leaves_after_s``). Answers 201 ``{"member": {...}}``.
 
 Input is checked as strictly as ``/v2`` checks its own, and errors come in the same envelope
 (``{"id", "message", "request_id"}`` with ``x-request-id``): a body that is not JSON is a 400; an unknown
@@ -186,8 +190,13 @@ def control_routes(backend: Backend) -> list[Route]:
         body = _object(await read_json(request), ("repository", "tag", "size_bytes", "blobs"))
         return 201, backend.repositories.push(request.path_params["name"], body)
 
+    async def vpc_member(request: Request) -> tuple[int, Any]:
+        body = _object(await read_json(request), ("urn", "name", "leaves_after_s"))
+        return 201, {"member": backend.vpcs.add_member(request.path_params["vpc_id"], body)}
+
     return [
         Route("/_emulator/reset", guarded(reset), methods=["POST"]),
+        Route("/_emulator/vpcs/{vpc_id}/members", guarded(vpc_member), methods=["POST"]),
         Route("/_emulator/clock", guarded(clock), methods=["GET", "POST"]),
         Route("/_emulator/faults", guarded(faults), methods=["GET", "POST", "DELETE"]),
         Route("/_emulator/requests", guarded(requests), methods=["GET", "DELETE"]),

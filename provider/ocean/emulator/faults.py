@@ -1,6 +1,22 @@
 """Injected faults: HTTP-level (status, delay, dropped connection) and lifecycle-level (action outcome,
-garbage collection outcome, a firewall change that ends ``failed``). A rule fires at most ``times``
-times (``None`` = until cleared).
+garbage collection outcome, VPC peering status, a firewall change that ends ``failed``). A rule fires at
+most ``times`` times (``None`` = until cleared).
+
+Lifecycle faults:
+
+- ``{"action_type": "resize", "outcome": "errored"}``: the next such action ends ``errored`` (the droplet
+  is left as it was);
+- ``{"action_type": "shutdown", "outcome": "ignored"}``: the droplet's OS ignores the next shutdown signal:
+  the action ends ``completed`` and the droplet stays ``active``, as DigitalOcean's does
+  (digitalocean/api-v2#79: "The action was issued, took place, completed with success, however the
+  droplet did not shutdown. The droplet ``shutdown`` action is a best effort attempt");
+- ``{"garbage_collection": "failed"}``: the next garbage collection fails;
+- ``{"firewall": "failed"}``: the next firewall change settles as ``failed``;
+- ``{"vpc_peering_status": "FAILED"}``: the next VPC peering whose provisioning time is up goes to that
+  status instead of ``ACTIVE`` (``"PROVISIONING"``: it stays provisioning, whatever the clock does); with
+  ``"vpc_peering_phase": "deleting"``, the next peering whose deletion time is up goes to that status
+  instead of being gone (``"DELETING"``: it stays deleting). The spec knows ``PROVISIONING``, ``ACTIVE`` and
+  ``DELETING``; any other upper-case status stands for an error state DigitalOcean may report.
 
 An HTTP rule strikes ``"when": "before"`` the request is carried out (the default: nothing happens, the
 client sees the fault) or ``"after"`` it (the emulator does the work and commits it, then the answer is
@@ -15,6 +31,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+import re
 import threading
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -27,6 +44,9 @@ MAX_DELAY_S = 600.0
 MAX_TIMES = 1_000_000
 MAX_TEXT = 2048
 When = Literal["before", "after"]
+ACTION_OUTCOMES = ("errored", "ignored")
+PEERING_PHASES = ("provisioning", "deleting")
+PEERING_STATUS_RE = re.compile(r"^[A-Z][A-Z_]{1,31}$")
 
 
 @dataclass
@@ -46,6 +66,8 @@ class FaultRule:
     outcome: str | None = None
     garbage_collection: str | None = None
     firewall: str | None = None
+    vpc_peering_status: str | None = None
+    vpc_peering_phase: str | None = None
     times: int | None = 1
     fired: int = 0
 
@@ -119,14 +141,33 @@ def parse_rule(raw: Any) -> FaultRule:
         raise unprocessable('when must be "before" (the request is not carried out) or "after" (it is)')
     outcome = raw.get("outcome")
     action_type = _text(raw, "action_type")
-    if (action_type is None) != (outcome is None) or outcome not in (None, "errored"):
-        raise unprocessable('an action fault needs both action_type and "outcome": "errored"')
+    if (action_type is None) != (outcome is None) or outcome not in (None, *ACTION_OUTCOMES):
+        raise unprocessable(
+            'an action fault needs both action_type and an outcome: "errored", or "ignored" for a shutdown'
+        )
+    if outcome == "ignored" and action_type != "shutdown":
+        raise unprocessable(
+            'outcome "ignored" applies to action_type "shutdown" only: the OS ignores the shutdown signal'
+        )
     gc = raw.get("garbage_collection")
     if gc is not None and gc != "failed":
         raise unprocessable('garbage_collection must be "failed"')
     firewall = raw.get("firewall")
     if firewall is not None and firewall != "failed":
         raise unprocessable('firewall must be "failed" (the next firewall changes end `failed`)')
+    peering_status = raw.get("vpc_peering_status")
+    if peering_status is not None and (
+        not isinstance(peering_status, str) or not PEERING_STATUS_RE.match(peering_status)
+    ):
+        raise unprocessable(
+            'vpc_peering_status must be an upper-case status such as "FAILED" or "PROVISIONING"'
+        )
+    peering_phase = raw.get("vpc_peering_phase")
+    if peering_phase is not None:
+        if peering_status is None:
+            raise unprocessable("vpc_peering_phase goes with vpc_peering_status")
+        if peering_phase not in PEERING_PHASES:
+            raise unprocessable('vpc_peering_phase must be "provisioning" (the default) or "deleting"')
     rule = FaultRule(
         method=method,
         path=path,
@@ -140,6 +181,8 @@ def parse_rule(raw: Any) -> FaultRule:
         outcome=outcome,
         garbage_collection=gc,
         firewall=firewall,
+        vpc_peering_status=peering_status,
+        vpc_peering_phase=(peering_phase or "provisioning") if peering_status is not None else None,
         times=1 if "times" not in raw else _integer(raw, "times", 1, MAX_TIMES),
     )
     kinds = [
@@ -147,11 +190,12 @@ def parse_rule(raw: Any) -> FaultRule:
         rule.action_type is not None,
         rule.garbage_collection is not None,
         rule.firewall is not None,
+        rule.vpc_peering_status is not None,
     ]
     if sum(kinds) != 1:
         raise unprocessable(
             "a fault rule needs exactly one kind of fault: status, delay_s or drop_connection (HTTP), "
-            "action_type with outcome, garbage_collection, or firewall"
+            "action_type with outcome, garbage_collection, firewall, or vpc_peering_status"
         )
     if rule.status is not None and rule.drop_connection:
         raise unprocessable(
@@ -215,6 +259,17 @@ class FaultBook:
                 if rule.action_type is not None and fnmatch.fnmatchcase(action_type, rule.action_type):
                     self._fire(rule)
                     return rule.outcome
+        return None
+
+    def take_peering_status(self, phase: str) -> str | None:
+        """The status a peering goes to when its ``phase`` ends, if a rule says so."""
+        if not self._rules:
+            return None
+        with self._lock:
+            for rule in self._rules:
+                if rule.vpc_peering_status is not None and rule.vpc_peering_phase == phase:
+                    self._fire(rule)
+                    return rule.vpc_peering_status
         return None
 
     def take_gc_outcome(self) -> str | None:

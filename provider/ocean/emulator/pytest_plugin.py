@@ -86,6 +86,17 @@ class EmulatorControl:
         result: dict[str, Any] = self._call("POST", f"/registry/{registry}/push", body)
         return result
 
+    def add_vpc_member(
+        self, vpc_id: str, urn: str, name: str, leaves_after_s: float | None = None
+    ) -> dict[str, Any]:
+        """Put a resource the emulator does not run (``urn`` such as ``do:loadbalancer:lb-1``) into a VPC:
+        listed as a member, it keeps the VPC from being deleted until it leaves (``leaves_after_s``)."""
+        body: dict[str, Any] = {"urn": urn, "name": name}
+        if leaves_after_s is not None:
+            body["leaves_after_s"] = leaves_after_s
+        result: dict[str, Any] = self._call("POST", f"/vpcs/{vpc_id}/members", body)["member"]
+        return result
+
     def state(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/state")
         return result

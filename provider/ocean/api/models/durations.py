@@ -6,7 +6,7 @@ Everything that needs a duration takes it from here:
   completion is likely;
 - the emulator's :class:`~ocean.emulator.config.EmulatorConfig` takes its default lifecycle durations from
   it, so the emulator behaves on the timescale the client expects;
-- the reconcile tests' fake takes its action durations from it.
+- the resources' tests run against the emulator in process, so they take them from here too.
 
 It lives in ``api.models`` because it is a fact about DigitalOcean, like the models beside it, and because
 of the import direction: ``api`` must not import the emulator, while the emulator may import
@@ -47,6 +47,8 @@ OTHER_ACTION_S = 10.0
 
 #: A firewall change, until its ``pending_changes`` are applied (status ``succeeded``).
 FIREWALL_SETTLE_S = 5.0
+#: A destroyed droplet, from answering 404 until its VPC stops listing it as a member (a few seconds).
+VPC_MEMBER_LAG_S = 5.0
 #: A VPC peering, from ``PROVISIONING`` to ``ACTIVE``.
 VPC_PEERING_CREATE_S = 10.0
 #: A deleted VPC peering, from ``DELETING`` until it is gone.

@@ -2,6 +2,23 @@
 ``completed`` with its effect applied (or ``errored`` under a fault, leaving the droplet alone). A droplet
 with an action in progress refuses new ones ("Droplet already has a pending event.").
 
+Power actions follow DigitalOcean's rules:
+
+- ``power_off`` of a droplet that is already off is refused: 422 "Droplet is already powered off."
+  (terraform-provider-digitalocean's resize treats that very message as success), and ``power_on`` of a
+  running one: 422 "Droplet is already powered on." (python-digitalocean: "APIError if droplet is already
+  powered on"). A ``shutdown`` of an off droplet is accepted and changes nothing (terraform-provider-
+  digitalocean: "DO API doesn't return an error if we try to shutdown an already shutdown droplet").
+- A ``shutdown`` is a signal to the droplet's OS, not a power switch. The spec: it "guarantees that the
+  command is issued, not that it succeeds. The preferred way to turn off a Droplet is to attempt a
+  shutdown, with a reasonable timeout, followed by a ``power_off`` action". So the droplet goes ``off`` when
+  its OS is done (``EmulatorConfig.guest_shutdown_s``, by default when the action completes), which may be
+  after the action completed; an OS that ignores the signal (the fault ``{"action_type": "shutdown",
+  "outcome": "ignored"}``) leaves it ``active`` although the action ``completed`` (digitalocean/api-v2#79,
+  #91). While the shutdown action is in progress the droplet is locked, so a ``power_off`` is refused
+  with "pending event" then too (hashicorp/packer#1786: "Forcefully shutting down Droplet... Error
+  powering off droplet: ... Droplet already has a pending event.").
+
 State slice: ``actions`` (by id). The droplets are this module's sibling in the same DigitalOcean service;
 a snapshot becomes an image through the images' link.
 """
@@ -44,6 +61,9 @@ DROPLET_ACTION_TYPES = (
     "enable_ipv6",
     "snapshot",
 )
+#: The actions after which the droplet's power state is what the action says, whatever an OS still
+#: shutting down from an earlier ``shutdown`` does.
+POWER_ACTIONS = ("power_off", "power_on", "reboot", "power_cycle", "rebuild", "restore")
 #: The action types ``POST /v2/droplets/actions?tag_name=`` accepts (the spec's mapping for it).
 TAG_ACTION_TYPES = (
     "enable_backups",
@@ -63,6 +83,7 @@ class DropletActions(Service):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.core.on_due("action", self._on_due)
+        self.core.on_due("guest_off", self._on_guest_off)
 
     def seed(self, doc: Json, now: float) -> None:
         doc["actions"] = {}
@@ -87,6 +108,9 @@ class DropletActions(Service):
         """Start an action on ``droplet``: it locks the droplet until it ends ``duration`` from now."""
         action_id = self.core.next_id("action")
         outcome = self.core.faults.take_action_outcome(action_type) or "completed"
+        ignored = outcome == "ignored"
+        if ignored:
+            outcome = "completed"  # DigitalOcean reports the signal delivered; the OS did nothing with it
         action: Json = {
             "id": action_id,
             "status": "in-progress",
@@ -103,7 +127,25 @@ class DropletActions(Service):
         droplet["_pending"] = action_id
         droplet["_pending_type"] = action_type
         self.core.schedule(duration, "action", str(action_id))
+        if action_type == "shutdown" and outcome == "completed" and not ignored:
+            # The OS powers the droplet off on its own time, which may be after the action completed.
+            guest_s = self.config.guest_shutdown_s
+            droplet["_guest_off"] = action_id
+            self.core.schedule(duration if guest_s is None else guest_s, "guest_off", str(action_id))
         return action
+
+    def _on_guest_off(self, ref: str, due: float) -> None:
+        """The OS finished the shutdown that action ``ref`` signalled: the droplet is off, unless a power
+        action since then decided its state."""
+        action = self._actions.get(ref)
+        if action is None:
+            return
+        droplet = self.droplets.find(action["resource_id"])
+        if droplet is None or droplet.get("_guest_off") != action["id"]:
+            return
+        droplet["_guest_off"] = None
+        if droplet["status"] == "active":
+            droplet["status"] = "off"
 
     def _on_due(self, ref: str, due: float) -> None:
         action = self._actions.get(ref)
@@ -128,10 +170,14 @@ class DropletActions(Service):
                 action["completed_at"] = at
 
     def _apply(self, d: Json, action_type: str, p: Json, at: float) -> None:
+        if action_type in POWER_ACTIONS:
+            d["_guest_off"] = None
         if action_type == "create":
             d["status"] = "active"
             self.droplets.assign_networks(d)
-        elif action_type in ("power_off", "shutdown"):
+        elif action_type == "shutdown":
+            pass  # the droplet goes off when its OS is done: see _on_guest_off
+        elif action_type == "power_off":
             d["status"] = "off"
         elif action_type in ("power_on", "reboot", "power_cycle", "rebuild", "restore"):
             d["status"] = "active"
@@ -230,6 +276,10 @@ class DropletActions(Service):
                 raise not_found()
             if droplet.get("_pending") is not None:
                 raise unprocessable("Droplet already has a pending event.")
+            if action_type == "power_off" and droplet["status"] == "off":
+                raise unprocessable("Droplet is already powered off.")
+            if action_type == "power_on" and droplet["status"] == "active":
+                raise unprocessable("Droplet is already powered on.")
             params = self._validate(droplet, action_type, body)
             action = self.begin(droplet, action_type, self.config.action_duration(action_type), params)
             self.core.touch()

@@ -2,8 +2,10 @@
 and kernels. Their actions live in :mod:`ocean.emulator.services.actions` (the same DigitalOcean service,
 split for size): a create is itself an action that takes ``droplet_create_s``.
 
-State slice: ``droplets`` (by id). Images, VPCs, tags and SSH keys are asked through their links; a
-destroyed droplet stays readable for ``droplet_delete_s``, then is gone (:data:`DROPLET_GONE`).
+State slices: ``droplets`` (by id) and ``departed_members`` (destroyed droplets their VPC still lists).
+Images, VPCs, tags and SSH keys are asked through their links; a destroyed droplet stays readable for
+``droplet_delete_s``, then is gone (:data:`DROPLET_GONE`), but its VPC lists it as a member for
+``vpc_member_lag_s`` more, as DigitalOcean's VPC service lags behind its droplets.
 """
 
 from __future__ import annotations
@@ -79,10 +81,12 @@ class Droplets(Service):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.core.on_due("droplet_gone", self._on_gone)
+        self.core.on_due("member_gone", self._on_member_gone)
         self.core.subscribe(TAG_DELETED, self._forget_tag)
 
     def seed(self, doc: Json, now: float) -> None:
         doc["droplets"] = {}
+        doc["departed_members"] = {}
         doc["seq"].update({"droplet": FIRST_DROPLET_ID, "ip": 0})
 
     @property
@@ -133,10 +137,15 @@ class Droplets(Service):
         self.core.touch()
 
     def members_of_vpc(self, vpc_id: str) -> JsonList:
+        departed = self.slice("departed_members").values()
+        # In the order they were created, gone or not.
+        members = sorted(
+            (d for d in [*self._droplets.values(), *departed] if d["vpc_uuid"] == vpc_id),
+            key=lambda d: d["id"],
+        )
         return [
             {"urn": f"do:droplet:{d['id']}", "name": d["name"], "created_at": iso(d["created_at"])}
-            for d in self._droplets.values()
-            if d["vpc_uuid"] == vpc_id
+            for d in members
         ]
 
     def snapshot_ids(self, droplet_id: int) -> IdList:
@@ -381,6 +390,15 @@ class Droplets(Service):
             return
         self.core.emit(DROPLET_GONE, droplet_id=droplet["id"])
         self.actions.droplet_gone(droplet["id"], due)
+        lag = self.config.vpc_member_lag_s
+        if lag > 0:
+            self.slice("departed_members")[ref] = {
+                k: droplet[k] for k in ("id", "name", "created_at", "vpc_uuid")
+            }
+            self.core.schedule(lag, "member_gone", ref, at=due)
+
+    def _on_member_gone(self, ref: str, due: float) -> None:
+        self.slice("departed_members").pop(ref, None)
 
     # ------------------------------------------------------------------ backups, policies, kernels
 

@@ -1,5 +1,7 @@
 """VPC peerings: ``PROVISIONING`` → ``ACTIVE`` after ``vpc_peering_create_s``; a delete answers
-``DELETING`` and the peering is gone after ``vpc_peering_delete_s``.
+``DELETING`` and the peering is gone after ``vpc_peering_delete_s``. A ``vpc_peering_status`` fault sends
+the next peering whose provisioning (or deletion) time is up to another status instead: an error state,
+or ``PROVISIONING`` (``DELETING``) to keep it there. A peering in any status can be deleted.
 
 State slice: ``peerings`` (by id). The VPCs are asked through their link.
 """
@@ -41,10 +43,17 @@ class VpcPeerings(Service):
     def _on_active(self, ref: str, due: float) -> None:
         peering = self._peerings.get(ref)
         if peering is not None and peering["status"] == "PROVISIONING":
-            peering["status"] = "ACTIVE"
+            peering["status"] = self.core.faults.take_peering_status("provisioning") or "ACTIVE"
 
     def _on_gone(self, ref: str, due: float) -> None:
-        self._peerings.pop(ref, None)
+        peering = self._peerings.get(ref)
+        if peering is None or peering["status"] != "DELETING":
+            return
+        status = self.core.faults.take_peering_status("deleting")
+        if status is None:
+            del self._peerings[ref]
+        else:
+            peering["status"] = status
 
     # ------------------------------------------------------------------ the API
 

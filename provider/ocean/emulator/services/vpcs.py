@@ -1,7 +1,12 @@
 """VPCs: one seeded default VPC per region, the account's own VPCs, private address allocation for
-droplets, and members (the droplets in a VPC, asked through the droplets' link).
+droplets, and members: the droplets in a VPC (asked through the droplets' link, which also lists a
+destroyed droplet for ``vpc_member_lag_s`` after it is gone), and members of kinds the emulator does not
+run (load balancers, Kubernetes clusters, databases, ...) added through the control API
+(:meth:`Vpcs.add_member`), optionally leaving after a while.
 
-State slice: ``vpcs`` (by id). A VPC with members or peerings cannot be deleted.
+State slices: ``vpcs`` (by id) and ``vpc_members`` (the added members, by VPC id). A VPC with members or
+peerings cannot be deleted: ``vpc_delete_refusal_status`` (403 as the spec says, or 409 as the live API
+answers).
 """
 
 from __future__ import annotations
@@ -13,14 +18,25 @@ from typing import Any
 
 from ocean.emulator import catalogue
 from ocean.emulator.core import Json, JsonList, iso, public
-from ocean.emulator.errors import forbidden, not_found, unprocessable
+from ocean.emulator.errors import EmulatorError, conflict, forbidden, not_found, unprocessable
 from ocean.emulator.services.base import Service
 
 VPC_NAME_RE = re.compile(r"^[a-zA-Z0-9\-.]+$")
+#: The spec's ``ip_range``: "It may not be smaller than ``/28`` nor larger than ``/16``."
+PREFIX_MIN, PREFIX_MAX = 16, 28
+#: The member URNs the spec knows (``urn-2``); droplets are created through the API instead.
+MEMBER_KINDS = ("dbaas", "domain", "floatingip", "loadbalancer", "space", "volume", "kubernetes", "vpc")
+MEMBER_URN_RE = re.compile(rf"^do:({'|'.join(MEMBER_KINDS)}):[^\s]{{1,128}}$")
+MEMBER_NAME_MAX = 255
 
 
 class Vpcs(Service):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.core.on_due("vpc_member_left", self._on_member_left)
+
     def seed(self, doc: Json, now: float) -> None:
+        doc["vpc_members"] = {}
         vpcs: Json = {}
         for slug, ip_range in catalogue.DEFAULT_VPC_RANGES.items():
             vpc_id = catalogue.DEFAULT_VPC_IDS.get(slug) or str(uuid.uuid5(uuid.NAMESPACE_URL, f"vpc/{slug}"))
@@ -65,7 +81,9 @@ class Vpcs(Service):
         host = int(vpc.get("_next_host", 2))
         vpc["_next_host"] = host + 1
         self.core.touch()
-        return str(network.network_address + host), str(network.netmask)
+        # Hosts 2 .. broadcast-1; a small range (a /28 has 13) wraps around rather than overflowing.
+        usable = max(1, network.num_addresses - 3)
+        return str(network.network_address + 2 + (host - 2) % usable), str(network.netmask)
 
     # ------------------------------------------------------------------ the API
 
@@ -103,8 +121,15 @@ class Vpcs(Service):
                     network = ipaddress.ip_network(str(ip_range))
                 except ValueError as exc:
                     raise unprocessable(f"ip_range {ip_range!r} is not a valid CIDR block") from exc
-                if network.version != 4 or not network.is_private or not 16 <= network.prefixlen <= 24:
-                    raise unprocessable("ip_range must be a private IPv4 block between /16 and /24")
+                if (
+                    network.version != 4
+                    or not network.is_private
+                    or not PREFIX_MIN <= network.prefixlen <= PREFIX_MAX
+                ):
+                    raise unprocessable(
+                        "ip_range must be a private IPv4 block (RFC 1918) "
+                        f"from /{PREFIX_MIN} to /{PREFIX_MAX}"
+                    )
                 for other in self._vpcs.values():
                     if network.overlaps(ipaddress.ip_network(other["ip_range"])):
                         raise unprocessable(f"ip_range {ip_range} overlaps the VPC {other['name']}.")
@@ -157,21 +182,66 @@ class Vpcs(Service):
             self.core.touch()
             return public(vpc)
 
+    def _all_members(self, vpc_id: str) -> JsonList:
+        added = [public(m) for m in self.slice("vpc_members").get(vpc_id, [])]
+        return [*self.links.droplets.members_of_vpc(vpc_id), *added]
+
     def members(self, vpc_id: str, resource_type: str | None = None) -> JsonList:
         with self.core.tx():
             vpc = self.require(vpc_id)
-            if resource_type not in (None, "droplet"):
-                return []
-            return self.links.droplets.members_of_vpc(vpc["id"])
+            members = self._all_members(vpc["id"])
+            if resource_type is not None:
+                members = [m for m in members if m["urn"].split(":")[1] == resource_type]
+            return members
+
+    def add_member(self, vpc_id: str, body: Json) -> Json:
+        """Put a resource of a kind the emulator does not run into a VPC (control API): ``{"urn":
+        "do:loadbalancer:…", "name": "lb-1", "leaves_after_s": 30}``. It is listed as a member and keeps
+        the VPC from being deleted until it leaves (``leaves_after_s`` emulated seconds from now; never
+        without it)."""
+        with self.core.tx():
+            vpc = self.require(vpc_id)
+            urn, name, leaves = body.get("urn"), body.get("name"), body.get("leaves_after_s")
+            if not isinstance(urn, str) or not MEMBER_URN_RE.match(urn):
+                raise unprocessable(
+                    "urn must be a member URN such as do:loadbalancer:<id> (kinds: "
+                    f"{', '.join(MEMBER_KINDS)}); create droplets through /v2/droplets"
+                )
+            if not isinstance(name, str) or not 0 < len(name) <= MEMBER_NAME_MAX:
+                raise unprocessable(f"name must be a string of 1 to {MEMBER_NAME_MAX} characters")
+            if leaves is not None and (
+                not isinstance(leaves, (int, float)) or isinstance(leaves, bool) or not 0 <= leaves <= 1e7
+            ):
+                raise unprocessable("leaves_after_s must be a number of seconds from 0 to 10000000")
+            members = self.slice("vpc_members").setdefault(vpc["id"], [])
+            if any(m["urn"] == urn for m in members):
+                raise unprocessable(f"{urn} is already a member of this VPC")
+            member = {"urn": urn, "name": name, "created_at": iso(self.core.now())}
+            members.append(member)
+            if leaves is not None:
+                self.core.schedule(float(leaves), "vpc_member_left", f"{vpc['id']} {urn}")
+            self.core.touch()
+            return dict(member)
+
+    def _on_member_left(self, ref: str, due: float) -> None:
+        vpc_id, _, urn = ref.partition(" ")
+        members = self.slice("vpc_members").get(vpc_id, [])
+        members[:] = [m for m in members if m["urn"] != urn]
+
+    def _refuse(self, message: str) -> EmulatorError:
+        if self.config.vpc_delete_refusal_status == 409:
+            return conflict(message)
+        return forbidden(message)
 
     def delete(self, vpc_id: str) -> None:
         with self.core.tx():
             vpc = self.require(vpc_id)
             if vpc["default"]:
                 raise forbidden("Can not delete the default VPC of a region.")
-            if self.links.droplets.members_of_vpc(vpc["id"]):
-                raise forbidden("Can not delete a VPC with members.")
+            if self._all_members(vpc["id"]):
+                raise self._refuse("Can not delete VPC with members")
             if self.links.peerings.involves(vpc["id"]):
-                raise forbidden("Can not delete a VPC with VPC peerings.")
+                raise self._refuse("Can not delete VPC with VPC peerings")
             del self._vpcs[vpc["id"]]
+            self.slice("vpc_members").pop(vpc["id"], None)
             self.core.touch()
