@@ -87,7 +87,8 @@ async def bench_burst(n: int) -> dict[str, Any]:
         elapsed = time.monotonic() - started
         import httpx
 
-        async with httpx.AsyncClient(timeout=10) as http:
+        # The control API wants the emulator's token too.
+        async with httpx.AsyncClient(timeout=10, headers={"Authorization": f"Bearer {TOKEN}"}) as http:
             log = (await http.get(f"{server.base_url}/_emulator/requests")).json()
         statuses = [r.get("status") for r in log.get("requests", [])]
         return {

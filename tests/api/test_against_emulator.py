@@ -25,8 +25,8 @@ CREATE = {
 class EmulatedTime:
     """A clock/sleep pair that moves the emulator's manual clock along with the waiter's."""
 
-    def __init__(self, emulator: Any) -> None:
-        self.emulator = emulator
+    def __init__(self, ocean_emulator: Any) -> None:
+        self.emulator = ocean_emulator
         self.now = 0.0
 
     def clock(self) -> float:
@@ -38,17 +38,17 @@ class EmulatedTime:
         await asyncio.sleep(0)
 
 
-def _client(emulator: Any, t: EmulatedTime | None = None) -> DigitalOceanClient:
+def _client(ocean_emulator: Any, t: EmulatedTime | None = None) -> DigitalOceanClient:
     kw: dict[str, Any] = {"governor": RateGovernor.unlimited()}
     if t is not None:
         kw.update(sleep=t.sleep, clock=t.clock)
-    return DigitalOceanClient(emulator.token, emulator.base_url, **kw)
+    return DigitalOceanClient(ocean_emulator.token, ocean_emulator.base_url, **kw)
 
 
-def test_droplet_lifecycle(emulator: Any) -> None:
+def test_droplet_lifecycle(ocean_emulator: Any) -> None:
     async def go() -> None:
-        t = EmulatedTime(emulator)
-        async with _client(emulator, t) as c:
+        t = EmulatedTime(ocean_emulator)
+        async with _client(ocean_emulator, t) as c:
             created = await c.droplets.create(CREATE)
             assert created.droplet.name == "web-1" and created.action_ids
             progress: list[waiters.WaitProgress] = []
@@ -81,10 +81,10 @@ def test_droplet_lifecycle(emulator: Any) -> None:
     asyncio.run(go())
 
 
-def test_droplet_action_rename_and_catalogue(emulator: Any) -> None:
+def test_droplet_action_rename_and_catalogue(ocean_emulator: Any) -> None:
     async def go() -> None:
-        t = EmulatedTime(emulator)
-        async with _client(emulator, t) as c:
+        t = EmulatedTime(ocean_emulator)
+        async with _client(ocean_emulator, t) as c:
             created = await c.droplets.create(CREATE)
             await waiters.wait_for_action(c, created.action_ids[0], clock=t.clock, sleep=t.sleep, timeout=600)
             a = await c.droplet_actions.post(created.droplet.id, "rename", name="web-2")
@@ -101,10 +101,10 @@ def test_droplet_action_rename_and_catalogue(emulator: Any) -> None:
     asyncio.run(go())
 
 
-def test_tags(emulator: Any) -> None:
+def test_tags(ocean_emulator: Any) -> None:
     async def go() -> None:
-        t = EmulatedTime(emulator)
-        async with _client(emulator, t) as c:
+        t = EmulatedTime(ocean_emulator)
+        async with _client(ocean_emulator, t) as c:
             created = await c.droplets.create({**CREATE, "tags": []})
             tag = await c.tags.create("db")
             assert tag.name == "db"
@@ -117,16 +117,16 @@ def test_tags(emulator: Any) -> None:
     asyncio.run(go())
 
 
-def test_post_5xx_is_ambiguous_and_get_5xx_is_retried(emulator: Any) -> None:
+def test_post_5xx_is_ambiguous_and_get_5xx_is_retried(ocean_emulator: Any) -> None:
     async def go() -> None:
-        async with _client(emulator) as c:
-            emulator.control.fault(method="POST", path="/v2/droplets", status=500, times=1)
+        async with _client(ocean_emulator) as c:
+            ocean_emulator.control.fault(method="POST", path="/v2/droplets", status=500, times=1)
             with pytest.raises(errors.AmbiguousRequestError):
                 await c.droplets.create(CREATE)
-            emulator.control.clear_faults()
-            counts = emulator.control.requests()["counts"]
+            ocean_emulator.control.clear_faults()
+            counts = ocean_emulator.control.requests()["counts"]
             assert counts.get("POST /v2/droplets") == 1
-            emulator.control.fault(method="GET", path="/v2/regions", status=503, times=2)
+            ocean_emulator.control.fault(method="GET", path="/v2/regions", status=503, times=2)
             regions = await c.regions.list()
             assert regions
 

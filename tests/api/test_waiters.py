@@ -55,7 +55,9 @@ async def test_wait_for_action_completes_and_reports_progress() -> None:
     assert seen[0].elapsed_s == pytest.approx(0.5)  # the first poll comes soon
     elapsed = seen[-1].elapsed_s
     assert 30 <= elapsed <= 31.0  # noticed within about a second
-    assert srv.polls <= 15  # without hammering
+    # Without hammering: about 8 polls backing off to the dense window (0.75 x the expected 30 s), then
+    # one a second until it completes.
+    assert srv.polls <= 16
 
 
 @run
@@ -325,8 +327,10 @@ class GcServer:
         return resp(200, {"garbage_collections": [gc]})
 
 
+# Stages far longer than the expected collection (durations.GARBAGE_COLLECTION_S): the schedule learns
+# the stage length from the statuses it sees, so polls stay bounded by about a few per stage.
 @pytest.mark.parametrize(
-    ("stage_s", "max_late", "max_polls"), [(5.0, 1.0, 16), (120.0, 4.0, 45), (600.0, 20.0, 80)]
+    ("stage_s", "max_late", "max_polls"), [(5.0, 1.0, 16), (120.0, 4.0, 60), (600.0, 20.0, 90)]
 )
 @run
 async def test_gc_schedule_sees_every_stage_and_notices_the_end_promptly(

@@ -30,8 +30,8 @@ pulumi.export("status", web.status)
 
 
 @pytest.fixture
-def emu(emulator_factory: Any) -> Any:
-    return emulator_factory(time_scale=100.0, clock_mode="scaled")
+def emu(ocean_emulator_factory: Any) -> Any:
+    return ocean_emulator_factory(time_scale=100.0, clock_mode="scaled")
 
 
 def _stack(new_stack: Any, emu: Any, program: str = PROGRAM) -> Stack:
@@ -128,9 +128,9 @@ pulumi.export("status", d.status)
 
 
 def test_custom_timeouts_are_honoured_and_the_droplet_is_still_recorded(
-    new_stack: Any, emulator_factory: Any
+    new_stack: Any, ocean_emulator_factory: Any
 ) -> None:
-    slow = emulator_factory(time_scale=1.0, clock_mode="scaled")  # a create takes 30 real seconds
+    slow = ocean_emulator_factory(time_scale=1.0, clock_mode="scaled")  # a create takes 30 real seconds
     program = """
 import pulumi
 import pulumi_ocean as ocean

@@ -19,11 +19,12 @@ from tests.e2e.harness import (
 )
 
 LIFECYCLE = (REPO / "examples" / "droplet-lifecycle" / "__main__.py").read_text()
+PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGQ1eJ7o3QpM0pW4xvXq8z2V5s5d3h0h9Yk4yQ0n8a1b ci@example"
 
 
 @pytest.fixture
-def emu(emulator_factory: Any) -> Any:
-    return emulator_factory(time_scale=200.0, clock_mode="scaled")
+def emu(ocean_emulator_factory: Any) -> Any:
+    return ocean_emulator_factory(time_scale=200.0, clock_mode="scaled")
 
 
 def _stack(new_stack: Any, emu: Any, program: str = LIFECYCLE) -> Stack:
@@ -104,6 +105,8 @@ def test_create_resize_power_off_drift_snapshot_destroy(new_stack: Any, emu: Any
 
 def test_import_of_an_existing_droplet_round_trips_with_no_changes(new_stack: Any, emu: Any) -> None:
     with emulator_api(emu) as api:
+        # DigitalOcean installs only keys of the account: add one first.
+        key = api.post("/v2/account/keys", json={"name": "ci", "public_key": PUBLIC_KEY}).json()["ssh_key"]
         made = api.post(
             "/v2/droplets",
             json={
@@ -114,7 +117,7 @@ def test_import_of_an_existing_droplet_round_trips_with_no_changes(new_stack: An
                 "tags": ["Legacy"],
                 "ipv6": True,
                 "user_data": "#cloud-config",
-                "ssh_keys": [123],
+                "ssh_keys": [key["id"]],
             },
         ).json()["droplet"]
     wait_until(lambda: emulator_droplet(emu, made["id"])["status"] == "active")

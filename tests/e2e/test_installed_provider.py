@@ -24,7 +24,7 @@ pulumi.export("status", d.status)
 
 
 def test_pip_installed_provider_is_found_on_path(
-    tmp_path: Path, pulumi_dir: Path, emulator_factory: Any
+    tmp_path: Path, pulumi_dir: Path, ocean_emulator_factory: Any
 ) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -53,7 +53,7 @@ def test_pip_installed_provider_is_found_on_path(
     assert install.returncode == 0, install.stdout + install.stderr
     assert (venv / "bin" / "pulumi-resource-ocean").exists()
 
-    emu = emulator_factory(time_scale=100.0, clock_mode="scaled")
+    emu = ocean_emulator_factory(time_scale=100.0, clock_mode="scaled")
     stack = make_stack(
         tmp_path / "elsewhere",
         PROGRAM,

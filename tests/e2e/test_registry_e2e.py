@@ -23,8 +23,8 @@ STAGES = [
 
 
 @pytest.fixture
-def emu(emulator_factory: Any) -> Any:
-    return emulator_factory(time_scale=100.0, clock_mode="scaled")
+def emu(ocean_emulator_factory: Any) -> Any:
+    return ocean_emulator_factory(time_scale=100.0, clock_mode="scaled")
 
 
 def _stack(new_stack: Any, emu: Any, program: str = EXAMPLE, **env: str) -> Stack:

@@ -19,9 +19,11 @@ def ok(checker: SpecChecker, response: httpx.Response, template: str, **params: 
     return response.json() if response.content else None
 
 
-def test_bulk_actions_by_tag(api: httpx.Client, emulator: RunningEmulator, checker: SpecChecker) -> None:
-    web = [active_droplet(api, emulator, name=f"web-{i}", tags=["web"]) for i in range(2)]
-    other = active_droplet(api, emulator, name="db", tags=["db"])
+def test_bulk_actions_by_tag(
+    api: httpx.Client, ocean_emulator: RunningEmulator, checker: SpecChecker
+) -> None:
+    web = [active_droplet(api, ocean_emulator, name=f"web-{i}", tags=["web"]) for i in range(2)]
+    other = active_droplet(api, ocean_emulator, name="db", tags=["db"])
     started = api.post("/v2/droplets/actions", params={"tag_name": "WEB"}, json={"type": "power_off"})
     actions = ok(checker, started, "/v2/droplets/actions")["actions"]
     assert started.status_code == 201
@@ -29,7 +31,7 @@ def test_bulk_actions_by_tag(api: httpx.Client, emulator: RunningEmulator, check
     assert {a["status"] for a in actions} == {"in-progress"}
     busy = api.post("/v2/droplets/actions", params={"tag_name": "web"}, json={"type": "power_on"})
     assert busy.status_code == 422
-    emulator.control.advance(emulator.config.action_s["power_off"])
+    ocean_emulator.control.advance(ocean_emulator.config.action_s["power_off"])
     assert {api.get(f"/v2/droplets/{d['id']}").json()["droplet"]["status"] for d in web} == {"off"}
     assert api.get(f"/v2/droplets/{other['id']}").json()["droplet"]["status"] == "active"
     snap = api.post(
@@ -45,9 +47,9 @@ def test_bulk_actions_by_tag(api: httpx.Client, emulator: RunningEmulator, check
 
 
 def test_backups_kernels_policies_and_neighbors(
-    api: httpx.Client, emulator: RunningEmulator, checker: SpecChecker
+    api: httpx.Client, ocean_emulator: RunningEmulator, checker: SpecChecker
 ) -> None:
-    droplet = active_droplet(api, emulator, backups=True)
+    droplet = active_droplet(api, ocean_emulator, backups=True)
     plain = create_droplet(api, name="plain")
     d = {"droplet_id": droplet["id"]}
     backups = ok(
@@ -87,11 +89,11 @@ def test_backups_kernels_policies_and_neighbors(
 
 
 def test_update_and_delete_own_images(
-    api: httpx.Client, emulator: RunningEmulator, checker: SpecChecker
+    api: httpx.Client, ocean_emulator: RunningEmulator, checker: SpecChecker
 ) -> None:
-    droplet = active_droplet(api, emulator)
+    droplet = active_droplet(api, ocean_emulator)
     api.post(f"/v2/droplets/{droplet['id']}/actions", json={"type": "snapshot", "name": "snap"})
-    emulator.control.advance(60)
+    ocean_emulator.control.advance(60)
     image_id = api.get(f"/v2/droplets/{droplet['id']}").json()["droplet"]["snapshot_ids"][0]
     i = {"image_id": image_id}
     updated = ok(
@@ -108,7 +110,9 @@ def test_update_and_delete_own_images(
     assert api.get(f"/v2/droplets/{droplet['id']}").json()["droplet"]["snapshot_ids"] == []
 
 
-def test_vpc_scoped_peering_paths(api: httpx.Client, emulator: RunningEmulator, checker: SpecChecker) -> None:
+def test_vpc_scoped_peering_paths(
+    api: httpx.Client, ocean_emulator: RunningEmulator, checker: SpecChecker
+) -> None:
     a = api.post("/v2/vpcs", json={"name": "a", "region": "nyc1"}).json()["vpc"]["id"]
     b = api.post("/v2/vpcs", json={"name": "b", "region": "nyc1"}).json()["vpc"]["id"]
     c = api.post("/v2/vpcs", json={"name": "c", "region": "nyc1"}).json()["vpc"]["id"]

@@ -8,7 +8,7 @@ from .conftest import DROPLET, active_droplet, create_droplet
 
 
 def test_create_is_new_then_active_after_create_duration(
-    api: httpx.Client, emulator: RunningEmulator
+    api: httpx.Client, ocean_emulator: RunningEmulator
 ) -> None:
     response = api.post("/v2/droplets", json={**DROPLET, "ipv6": True, "tags": ["web"], "user_data": "#!"})
     assert response.status_code == 202
@@ -22,14 +22,14 @@ def test_create_is_new_then_active_after_create_duration(
     assert droplet["image"]["slug"] == "ubuntu-24-04-x64" and droplet["region"]["slug"] == "nyc3"
     assert droplet["tags"] == ["web"] and "ipv6" in droplet["features"]
     (link,) = body["links"]["actions"]
-    assert link["rel"] == "create" and link["href"] == f"{emulator.base_url}/v2/actions/{link['id']}"
+    assert link["rel"] == "create" and link["href"] == f"{ocean_emulator.base_url}/v2/actions/{link['id']}"
     action = api.get(f"/v2/actions/{link['id']}").json()["action"]
     assert action["status"] == "in-progress" and action["type"] == "create"
     assert action["resource_id"] == droplet["id"] and action["resource_type"] == "droplet"
 
-    emulator.control.advance(29)
+    ocean_emulator.control.advance(29)
     assert api.get(f"/v2/droplets/{droplet['id']}").json()["droplet"]["status"] == "new"
-    emulator.control.advance(1)
+    ocean_emulator.control.advance(1)
     active = api.get(f"/v2/droplets/{droplet['id']}").json()["droplet"]
     assert active["status"] == "active"
     kinds = {n["type"] for n in active["networks"]["v4"]}
@@ -81,21 +81,21 @@ def test_image_by_numeric_id_and_region_prefix(api: httpx.Client) -> None:
     assert droplet["image"]["slug"] == "debian-12-x64" and droplet["region"]["slug"] == "fra1"
 
 
-def test_list_filters_and_pagination(api: httpx.Client, emulator: RunningEmulator) -> None:
+def test_list_filters_and_pagination(api: httpx.Client, ocean_emulator: RunningEmulator) -> None:
     for i in range(5):
         create_droplet(api, name=f"d-{i}", tags=["even"] if i % 2 == 0 else [])
     page = api.get("/v2/droplets", params={"per_page": 2, "page": 2}).json()
     assert [d["name"] for d in page["droplets"]] == ["d-2", "d-3"]
     assert page["meta"]["total"] == 5
     pages = page["links"]["pages"]
-    base = f"{emulator.base_url}/v2/droplets"
+    base = f"{ocean_emulator.base_url}/v2/droplets"
     assert pages == {
         "first": f"{base}?per_page=2&page=1",
         "prev": f"{base}?per_page=2&page=1",
         "next": f"{base}?per_page=2&page=3",
         "last": f"{base}?per_page=2&page=3",
     }
-    last = httpx.get(pages["last"], headers=emulator.headers).json()
+    last = httpx.get(pages["last"], headers=ocean_emulator.headers).json()
     assert [d["name"] for d in last["droplets"]] == ["d-4"] and "next" not in last["links"]["pages"]
     first = api.get("/v2/droplets", params={"per_page": 2}).json()
     assert set(first["links"]["pages"]) == {"next", "last"}
@@ -106,48 +106,48 @@ def test_list_filters_and_pagination(api: httpx.Client, emulator: RunningEmulato
     assert [d["name"] for d in named["droplets"]] == ["d-3"]
 
 
-def test_delete_vanishes_after_delete_duration(api: httpx.Client, emulator: RunningEmulator) -> None:
-    droplet = active_droplet(api, emulator)
+def test_delete_vanishes_after_delete_duration(api: httpx.Client, ocean_emulator: RunningEmulator) -> None:
+    droplet = active_droplet(api, ocean_emulator)
     assert api.delete(f"/v2/droplets/{droplet['id']}").status_code == 204
     assert api.get(f"/v2/droplets/{droplet['id']}").status_code == 200
-    emulator.control.advance(emulator.config.droplet_delete_s)
+    ocean_emulator.control.advance(ocean_emulator.config.droplet_delete_s)
     gone = api.get(f"/v2/droplets/{droplet['id']}")
     assert gone.status_code == 404
     assert gone.json()["id"] == "not_found"
     assert api.delete(f"/v2/droplets/{droplet['id']}").status_code == 404
 
 
-def test_delete_immediately_when_duration_zero(emulator_factory) -> None:  # type: ignore[no-untyped-def]
-    emu = emulator_factory(droplet_delete_s=0)
+def test_delete_immediately_when_duration_zero(ocean_emulator_factory) -> None:  # type: ignore[no-untyped-def]
+    emu = ocean_emulator_factory(droplet_delete_s=0)
     with emu.client() as api:
         droplet = create_droplet(api)
         assert api.delete(f"/v2/droplets/{droplet['id']}").status_code == 204
         assert api.get(f"/v2/droplets/{droplet['id']}").status_code == 404
 
 
-def test_delete_by_tag(api: httpx.Client, emulator: RunningEmulator) -> None:
+def test_delete_by_tag(api: httpx.Client, ocean_emulator: RunningEmulator) -> None:
     keep = create_droplet(api, name="keep")
     for i in range(2):
         create_droplet(api, name=f"tmp-{i}", tags=["tmp"])
     assert api.delete("/v2/droplets", params={"tag_name": "tmp"}).status_code == 204
-    emulator.control.advance(emulator.config.droplet_delete_s)
+    ocean_emulator.control.advance(ocean_emulator.config.droplet_delete_s)
     assert [d["id"] for d in api.get("/v2/droplets").json()["droplets"]] == [keep["id"]]
 
 
-def test_auth_and_unknown_route(emulator: RunningEmulator) -> None:
-    anonymous = httpx.get(f"{emulator.base_url}/v2/account")
+def test_auth_and_unknown_route(ocean_emulator: RunningEmulator) -> None:
+    anonymous = httpx.get(f"{ocean_emulator.base_url}/v2/account")
     assert anonymous.status_code == 401
     assert anonymous.json()["id"] == "unauthorized"
     assert anonymous.json()["message"] == "Unable to authenticate you"
-    empty = httpx.get(f"{emulator.base_url}/v2/account", headers={"Authorization": "Basic abc"})
+    empty = httpx.get(f"{ocean_emulator.base_url}/v2/account", headers={"Authorization": "Basic abc"})
     assert empty.status_code == 401
-    unknown = httpx.get(f"{emulator.base_url}/v2/nowhere", headers=emulator.headers)
+    unknown = httpx.get(f"{ocean_emulator.base_url}/v2/nowhere", headers=ocean_emulator.headers)
     assert unknown.status_code == 404
     assert unknown.json()["message"] == "The resource you were accessing could not be found."
 
 
-def test_fixed_token(emulator_factory) -> None:  # type: ignore[no-untyped-def]
-    emu = emulator_factory(token="s3cret")
+def test_fixed_token(ocean_emulator_factory) -> None:  # type: ignore[no-untyped-def]
+    emu = ocean_emulator_factory(token="s3cret")
     assert (
         httpx.get(f"{emu.base_url}/v2/account", headers={"Authorization": "Bearer other"}).status_code == 401
     )

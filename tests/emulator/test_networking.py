@@ -9,7 +9,9 @@ from .conftest import create_droplet
 RULE = {"protocol": "tcp", "ports": "22", "sources": {"addresses": ["0.0.0.0/0"]}}
 
 
-def test_firewall_settles_from_waiting_to_succeeded(api: httpx.Client, emulator: RunningEmulator) -> None:
+def test_firewall_settles_from_waiting_to_succeeded(
+    api: httpx.Client, ocean_emulator: RunningEmulator
+) -> None:
     droplet = create_droplet(api)
     created = api.post(
         "/v2/firewalls", json={"name": "fw", "inbound_rules": [RULE], "droplet_ids": [droplet["id"]]}
@@ -18,7 +20,7 @@ def test_firewall_settles_from_waiting_to_succeeded(api: httpx.Client, emulator:
     fw = created.json()["firewall"]
     assert fw["status"] == "waiting"
     assert fw["pending_changes"] == [{"droplet_id": droplet["id"], "removing": False, "status": "waiting"}]
-    emulator.control.advance(emulator.config.firewall_settle_s)
+    ocean_emulator.control.advance(ocean_emulator.config.firewall_settle_s)
     settled = api.get(f"/v2/firewalls/{fw['id']}").json()["firewall"]
     assert settled["status"] == "succeeded" and settled["pending_changes"] == []
     replaced = api.put(f"/v2/firewalls/{fw['id']}", json={"name": "fw2", "inbound_rules": [RULE]})
@@ -38,7 +40,7 @@ def test_firewall_validation(api: httpx.Client) -> None:
     assert api.post("/v2/firewalls", json={"name": "fw", "inbound_rules": [bad_port]}).status_code == 422
 
 
-def test_vpcs(api: httpx.Client, emulator: RunningEmulator) -> None:
+def test_vpcs(api: httpx.Client, ocean_emulator: RunningEmulator) -> None:
     defaults = [v for v in api.get("/v2/vpcs", params={"per_page": 200}).json()["vpcs"] if v["default"]]
     assert len(defaults) == 10
     vpc = api.post("/v2/vpcs", json={"name": "app", "region": "fra1", "ip_range": "10.20.0.0/20"})
@@ -48,7 +50,7 @@ def test_vpcs(api: httpx.Client, emulator: RunningEmulator) -> None:
     overlap = api.post("/v2/vpcs", json={"name": "app2", "region": "fra1", "ip_range": "10.20.8.0/24"})
     assert overlap.status_code == 422
     droplet = create_droplet(api, region="fra1", vpc_uuid=vpc_id)
-    emulator.control.advance(30)
+    ocean_emulator.control.advance(30)
     fresh = api.get(f"/v2/droplets/{droplet['id']}").json()["droplet"]
     private = next(n for n in fresh["networks"]["v4"] if n["type"] == "private")
     assert private["ip_address"].startswith("10.20.0.")
@@ -58,12 +60,21 @@ def test_vpcs(api: httpx.Client, emulator: RunningEmulator) -> None:
     ]
     assert api.delete(f"/v2/vpcs/{vpc_id}").status_code == 403
     api.delete(f"/v2/droplets/{droplet['id']}")
-    emulator.control.advance(5)
+    config = ocean_emulator.config
+    ocean_emulator.control.advance(config.droplet_delete_s)
+    # Gone (404), but DigitalOcean's VPC service still counts it for vpc_member_lag_s.
+    assert api.get(f"/v2/droplets/{droplet['id']}").status_code == 404
+    assert api.get(f"/v2/vpcs/{vpc_id}/members").json()["members"] == members
+    assert api.delete(f"/v2/vpcs/{vpc_id}").status_code == 403
+    ocean_emulator.control.advance(config.vpc_member_lag_s - 0.5)
+    assert api.delete(f"/v2/vpcs/{vpc_id}").status_code == 403
+    ocean_emulator.control.advance(0.5)
+    assert api.get(f"/v2/vpcs/{vpc_id}/members").json()["members"] == []
     assert api.delete(f"/v2/vpcs/{vpc_id}").status_code == 204
     assert api.delete(f"/v2/vpcs/{defaults[0]['id']}").status_code == 403
 
 
-def test_vpc_peering_lifecycle(api: httpx.Client, emulator: RunningEmulator) -> None:
+def test_vpc_peering_lifecycle(api: httpx.Client, ocean_emulator: RunningEmulator) -> None:
     a = api.post("/v2/vpcs", json={"name": "a", "region": "nyc1"}).json()["vpc"]["id"]
     b = api.post("/v2/vpcs", json={"name": "b", "region": "nyc1"}).json()["vpc"]["id"]
     assert api.post("/v2/vpc_peerings", json={"name": "self", "vpc_ids": [a, a]}).status_code == 422
@@ -71,11 +82,11 @@ def test_vpc_peering_lifecycle(api: httpx.Client, emulator: RunningEmulator) -> 
     assert created.status_code == 202 and created.json()["vpc_peering"]["status"] == "PROVISIONING"
     peering_id = created.json()["vpc_peering"]["id"]
     assert api.post("/v2/vpc_peerings", json={"name": "ab", "vpc_ids": [b, a]}).status_code == 422
-    emulator.control.advance(emulator.config.vpc_peering_create_s)
+    ocean_emulator.control.advance(ocean_emulator.config.vpc_peering_create_s)
     assert api.get(f"/v2/vpc_peerings/{peering_id}").json()["vpc_peering"]["status"] == "ACTIVE"
     renamed = api.patch(f"/v2/vpc_peerings/{peering_id}", json={"name": "ab2"})
     assert renamed.json()["vpc_peering"]["name"] == "ab2"
     deleting = api.delete(f"/v2/vpc_peerings/{peering_id}")
     assert deleting.status_code == 202 and deleting.json()["vpc_peering"]["status"] == "DELETING"
-    emulator.control.advance(emulator.config.vpc_peering_delete_s)
+    ocean_emulator.control.advance(ocean_emulator.config.vpc_peering_delete_s)
     assert api.get(f"/v2/vpc_peerings/{peering_id}").status_code == 404

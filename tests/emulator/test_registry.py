@@ -135,7 +135,7 @@ def test_legacy_paths_answer_412_with_two_registries(api: httpx.Client, checker:
 
 
 def test_options_eligibility_follows_usage(
-    api: httpx.Client, emulator: RunningEmulator, checker: SpecChecker
+    api: httpx.Client, ocean_emulator: RunningEmulator, checker: SpecChecker
 ) -> None:
     def tiers() -> dict[str, dict[str, Any]]:
         options = ok(checker, api.get("/v2/registry/options"), "/v2/registry/options")["options"]
@@ -145,9 +145,9 @@ def test_options_eligibility_follows_usage(
     ok(checker, api.get("/v2/registries/options"), "/v2/registries/options")
     assert all(t["eligible"] and t["eligibility_reasons"] == [] for t in tiers().values())
     make_registry(api, "example", tier="basic")
-    emulator.control.push_image("example", "web", "v1", 10 * MIB)
+    ocean_emulator.control.push_image("example", "web", "v1", 10 * MIB)
     assert tiers()["starter"]["eligible"] is True
-    emulator.control.push_image("example", "api", "v1", 600 * MIB)
+    ocean_emulator.control.push_image("example", "api", "v1", 600 * MIB)
     starter = tiers()["starter"]
     assert starter["eligible"] is False
     assert starter["eligibility_reasons"] == ["OverRepositoryLimit", "OverStorageLimit"]
@@ -159,13 +159,13 @@ def test_options_eligibility_follows_usage(
 
 
 def test_repositories_tags_and_manifests(
-    api: httpx.Client, emulator: RunningEmulator, checker: SpecChecker
+    api: httpx.Client, ocean_emulator: RunningEmulator, checker: SpecChecker
 ) -> None:
     make_registry(api)
-    emulator.control.push_image("example", "web", "v1", 1000)
-    emulator.control.advance(1)
-    emulator.control.push_image("example", "web", "v2", 2000)
-    emulator.control.push_image("example", "team/api", "latest", 3000)
+    ocean_emulator.control.push_image("example", "web", "v1", 1000)
+    ocean_emulator.control.advance(1)
+    ocean_emulator.control.push_image("example", "web", "v2", 2000)
+    ocean_emulator.control.push_image("example", "team/api", "latest", 3000)
     r = {"registry_name": "example"}
     for prefix in ("/v2/registries", "/v2/registry"):
         repos = ok(
@@ -202,7 +202,7 @@ def test_repositories_tags_and_manifests(
     )["manifests"]
     assert [m["tags"] for m in manifests] == [["v2"], ["v1"]]
     # Pushing a tag again leaves the previous manifest untagged.
-    emulator.control.push_image("example", "web", "v2", 500)
+    ocean_emulator.control.push_image("example", "web", "v2", 500)
     assert [
         m["tags"] for m in api.get("/v2/registries/example/repositories/web/digests").json()["manifests"]
     ] == [
@@ -245,12 +245,12 @@ def test_repositories_tags_and_manifests(
 
 
 def test_garbage_collection_progresses_and_frees_blobs(
-    api: httpx.Client, emulator: RunningEmulator, checker: SpecChecker
+    api: httpx.Client, ocean_emulator: RunningEmulator, checker: SpecChecker
 ) -> None:
     make_registry(api)
-    stage = emulator.config.gc_stage_s
-    emulator.control.push_image("example", "web", "v1", 4000)
-    emulator.control.push_image("example", "web", "v2", 1000)
+    stage = ocean_emulator.config.gc_stage_s
+    ocean_emulator.control.push_image("example", "web", "v1", 4000)
+    ocean_emulator.control.push_image("example", "web", "v2", 1000)
     error(checker, api.get("/v2/registries/example/garbage-collection"), 404, GC, registry_name="example")
     assert api.delete("/v2/registries/example/repositories/web/tags/v1").status_code == 204
     started = api.post(
@@ -280,7 +280,7 @@ def test_garbage_collection_progresses_and_frees_blobs(
         # Read-only while it runs: no deletes, no pushes.
         locked = api.delete("/v2/registries/example/repositories/web/tags/v2")
         assert locked.status_code == 409 and "read-only" in locked.json()["message"]
-        emulator.control.advance(stage)
+        ocean_emulator.control.advance(stage)
     assert seen == [
         "requested",
         "waiting for write JWTs to expire",
@@ -307,18 +307,18 @@ def test_garbage_collection_progresses_and_frees_blobs(
     )
     default = api.post("/v2/registries/example/garbage-collection").json()["garbage_collection"]
     assert default["type"] == "unreferenced blobs only"
-    emulator.control.advance(4 * stage)
+    ocean_emulator.control.advance(4 * stage)
     gcs = api.get("/v2/registry/example/garbage-collections").json()["garbage_collections"]
     assert [(g["status"], g["freed_bytes"]) for g in gcs] == [("succeeded", 1000), ("succeeded", 4000)]
 
 
 def test_garbage_collection_cancel_and_fault(
-    api: httpx.Client, emulator: RunningEmulator, checker: SpecChecker
+    api: httpx.Client, ocean_emulator: RunningEmulator, checker: SpecChecker
 ) -> None:
     make_registry(api)
-    emulator.control.push_image("example", "web", "v1", 100)
+    ocean_emulator.control.push_image("example", "web", "v1", 100)
     gc = api.post("/v2/registries/example/garbage-collection").json()["garbage_collection"]
-    emulator.control.advance(emulator.config.gc_stage_s)
+    ocean_emulator.control.advance(ocean_emulator.config.gc_stage_s)
     path = f"/v2/registries/example/garbage-collection/{gc['uuid']}"
     template = "/v2/registries/{registry_name}/garbage-collection/{garbage_collection_uuid}"
     params = {"registry_name": "example", "garbage_collection_uuid": gc["uuid"]}
@@ -327,46 +327,57 @@ def test_garbage_collection_cancel_and_fault(
     assert api.get("/v2/registries/example/garbage-collection").json()["garbage_collection"]["status"] == (
         "cancelling"
     )
-    emulator.control.advance(emulator.config.gc_cancel_s)
+    ocean_emulator.control.advance(ocean_emulator.config.gc_cancel_s)
     assert api.get("/v2/registries/example/garbage-collection").status_code == 404
     cancelled = api.get("/v2/registries/example/garbage-collections").json()["garbage_collections"][0]
     assert cancelled["status"] == "cancelled" and cancelled["freed_bytes"] == 0
     assert api.put(path, json={"cancel": True}).status_code == 409
     assert api.put("/v2/registry/example/garbage-collection/nope", json={"cancel": True}).status_code == 404
 
-    emulator.control.fault(garbage_collection="failed", times=1)
+    ocean_emulator.control.fault(garbage_collection="failed", times=1)
     failing = api.post("/v2/registries/example/garbage-collection").json()["garbage_collection"]
-    emulator.control.advance(4 * emulator.config.gc_stage_s)
+    ocean_emulator.control.advance(4 * ocean_emulator.config.gc_stage_s)
     ended = api.get("/v2/registries/example/garbage-collections").json()["garbage_collections"][0]
     assert ended["uuid"] == failing["uuid"] and ended["status"] == "failed"
     # The fault fired once: the next one succeeds.
     api.post("/v2/registries/example/garbage-collection")
-    emulator.control.advance(4 * emulator.config.gc_stage_s)
+    ocean_emulator.control.advance(4 * ocean_emulator.config.gc_stage_s)
     assert api.get("/v2/registries/example/garbage-collections").json()["garbage_collections"][0][
         "status"
     ] == ("succeeded")
 
 
-def test_push_refused_during_gc_and_validated(api: httpx.Client, emulator: RunningEmulator) -> None:
+def test_push_refused_during_gc_and_validated(api: httpx.Client, ocean_emulator: RunningEmulator) -> None:
     make_registry(api)
-    push = f"{emulator.base_url}/_emulator/registry/example/push"
-    assert httpx.post(push, json={"repository": "web", "tag": "v1"}).status_code == 400
-    assert httpx.post(push, json={"repository": "Web", "tag": "v1", "size_bytes": 1}).status_code == 400
-    missing = f"{emulator.base_url}/_emulator/registry/nope/push"
+    push = f"{ocean_emulator.base_url}/_emulator/registry/example/push"
+    for body, field in [
+        ({"repository": "web", "tag": "v1"}, "size_bytes"),
+        ({"repository": "Web", "tag": "v1", "size_bytes": 1}, "repository"),
+        ({"repository": "web", "tag": "v1", "size_bytes": True}, "size_bytes"),
+        (
+            {"repository": "web", "tag": "v1", "blobs": [{"digest": 5, "compressed_size_bytes": 1}]},
+            "blobs[0]",
+        ),
+        ({"repository": "web", "tag": "v1", "size_bytes": 1, "colour": "red"}, "colour"),
+    ]:
+        refused = httpx.post(push, json=body)
+        assert refused.status_code == 422, body
+        assert refused.json()["id"] == "unprocessable_entity" and field in refused.json()["message"]
+    missing = f"{ocean_emulator.base_url}/_emulator/registry/nope/push"
     assert httpx.post(missing, json={"repository": "web", "tag": "v1", "size_bytes": 1}).status_code == 404
     api.post("/v2/registries/example/garbage-collection")
     refused = httpx.post(push, json={"repository": "web", "tag": "v1", "size_bytes": 1})
     assert refused.status_code == 409
 
 
-def test_reset_clears_registries(api: httpx.Client, emulator: RunningEmulator) -> None:
+def test_reset_clears_registries(api: httpx.Client, ocean_emulator: RunningEmulator) -> None:
     make_registry(api)
-    emulator.control.push_image("example", "web", "v1", 100)
+    ocean_emulator.control.push_image("example", "web", "v1", 100)
     api.post("/v2/registries/example/garbage-collection")
-    emulator.control.reset()
+    ocean_emulator.control.reset()
     assert api.get("/v2/registries").json()["registries"] == []
     assert api.get("/v2/registries/subscription").status_code == 404
-    state = emulator.control.state()
+    state = ocean_emulator.control.state()
     assert state["registries"] == {} and state["gcs"] == {} and state["subscription"] is None
 
 
@@ -380,7 +391,7 @@ def test_registries_survive_restart(tmp_path: Path) -> None:
         httpx.Client(base_url=server.base_url, headers=HEADERS) as api,
     ):
         make_registry(api)
-        server.backend.registry_push("example", {"repository": "web", "tag": "v1", "size_bytes": 700})
+        server.backend.repositories.push("example", {"repository": "web", "tag": "v1", "size_bytes": 700})
         api.delete("/v2/registries/example/repositories/web/tags/v1")
         gc = api.post(
             "/v2/registries/example/garbage-collection",

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from ocean.emulator.config import EmulatorConfig
 from ocean.emulator.server import EmulatorServer
@@ -41,10 +42,38 @@ def test_serve_main_prints_url_first_and_stops_on_signal() -> None:
         assert proc.wait(10) == 0
     proc, url = _spawn()
     try:
-        httpx.get(f"{url}/v2/account", headers=HEADERS)
+        account = httpx.get(f"{url}/v2/account", headers=HEADERS)
+        assert account.status_code == 200 and account.json()["account"]["status"] == "active"
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(10) == 0
+    # Stopped means stopped: nothing listens on its port any more.
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/v2/account", headers=HEADERS, timeout=2)
+
+
+def test_serve_flags_for_limits_and_the_control_token() -> None:
+    proc, url = _spawn("--rate-limit-per-minute", "2", "--rate-limit-per-hour", "0", "--control-token", "ops")
+    try:
+        # Six requests within a second span at most two real minutes: at most four get through.
+        answers = [httpx.get(f"{url}/v2/account", headers=HEADERS) for _ in range(6)]
+        assert {a.status_code for a in answers} == {200, 429}
+        assert sum(a.status_code == 429 for a in answers) >= 2
+        assert {a.headers["ratelimit-limit"] for a in answers} == {"2"}
+        assert httpx.get(f"{url}/_emulator/requests").status_code == 401
+        ops = {"Authorization": "Bearer ops"}
+        assert httpx.get(f"{url}/_emulator/requests", headers=ops).json()["total"] == 6
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    assert proc.stderr is not None
+    # Error answers are logged on stderr (stdout carries only the URL).
+    assert "status=429" in proc.stderr.read()
+    refused = subprocess.run(
+        [sys.executable, "-m", "ocean.emulator", "serve", "--rate-limit-per-hour", "-1"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert refused.returncode == 2 and "no limit" in refused.stderr
 
 
 def test_state_survives_kill(tmp_path: Path) -> None:
@@ -77,9 +106,9 @@ def test_lifecycle_continues_after_restart(tmp_path: Path) -> None:
         server.backend.advance(10)
     with EmulatorServer(config=config) as server:
         droplet_id = created["droplet"]["id"]
-        assert server.backend.get_droplet(droplet_id)["status"] == "new"
+        assert server.backend.droplets.get(droplet_id)["status"] == "new"
         server.backend.advance(20)
-        assert server.backend.get_droplet(droplet_id)["status"] == "active"
+        assert server.backend.droplets.get(droplet_id)["status"] == "active"
 
 
 def test_stop_leaves_no_threads_or_sockets() -> None:

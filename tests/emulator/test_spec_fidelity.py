@@ -9,6 +9,7 @@ import pytest
 
 from ocean.emulator.pytest_plugin import RunningEmulator
 
+from .conftest import seed_spec_ssh_keys
 from .spec_check import SpecChecker
 
 pytestmark = pytest.mark.timeout(120)
@@ -20,8 +21,9 @@ def _example(spec: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def test_droplet_create_examples_are_accepted(
-    api: httpx.Client, checker: SpecChecker, spec: dict[str, Any]
+    api: httpx.Client, ocean_emulator: RunningEmulator, checker: SpecChecker, spec: dict[str, Any]
 ) -> None:
+    seed_spec_ssh_keys(ocean_emulator.backend)
     for name, key in [("droplet_create_request", "droplet"), ("droplet_multi_create_request", "droplets")]:
         example = _example(spec, name)
         assert checker.request_body("post", "/v2/droplets", example) == []
@@ -51,7 +53,7 @@ def test_requests_the_spec_forbids_get_error_envelopes(api: httpx.Client, checke
 
 
 def test_every_served_operation_matches_the_spec(
-    api: httpx.Client, emulator: RunningEmulator, checker: SpecChecker
+    api: httpx.Client, ocean_emulator: RunningEmulator, checker: SpecChecker
 ) -> None:
     check = checker.response
 
@@ -82,7 +84,7 @@ def test_every_served_operation_matches_the_spec(
     action_id = created["links"]["actions"][0]["id"]
     d = {"droplet_id": droplet_id}
     ok(api.get(f"/v2/droplets/{droplet_id}"), "/v2/droplets/{droplet_id}", **d)
-    emulator.control.advance(30)
+    ocean_emulator.control.advance(30)
     ok(api.get(f"/v2/droplets/{droplet_id}"), "/v2/droplets/{droplet_id}", **d)
     ok(api.get("/v2/droplets", params={"per_page": 1}), "/v2/droplets")
     ok(api.get("/v2/droplets", params={"tag_name": "tour"}), "/v2/droplets")
@@ -107,7 +109,7 @@ def test_every_served_operation_matches_the_spec(
             **d,
         )
         assert started["action"]["status"] == "in-progress"
-        emulator.control.advance(60)
+        ocean_emulator.control.advance(60)
     ok(api.get(f"/v2/droplets/{droplet_id}/snapshots"), "/v2/droplets/{droplet_id}/snapshots", **d)
     snapshots = ok(api.get("/v2/snapshots"), "/v2/snapshots")["snapshots"]
     snapshot_id = snapshots[0]["id"]
@@ -143,7 +145,7 @@ def test_every_served_operation_matches_the_spec(
     p = {"vpc_peering_id": peering["id"]}
     ok(api.get("/v2/vpc_peerings"), "/v2/vpc_peerings")
     ok(api.get(f"/v2/vpcs/{vpc['id']}/peerings"), "/v2/vpcs/{vpc_id}/peerings", **v)
-    emulator.control.advance(10)
+    ocean_emulator.control.advance(10)
     ok(api.get(f"/v2/vpc_peerings/{peering['id']}"), "/v2/vpc_peerings/{vpc_peering_id}", **p)
     ok(
         api.patch(f"/v2/vpc_peerings/{peering['id']}", json={"name": "renamed"}),
@@ -189,16 +191,28 @@ def test_every_served_operation_matches_the_spec(
     ok(api.delete("/v2/tags/extra"), "/v2/tags/{tag_id}", tag_id="extra")
     ok(api.delete(f"/v2/droplets/{droplet_id}"), "/v2/droplets/{droplet_id}", **d)
     ok(api.delete("/v2/droplets", params={"tag_name": "tour"}), "/v2/droplets")
-    emulator.control.advance(10)
+    ocean_emulator.control.advance(10)
     ok(api.delete(f"/v2/vpcs/{vpc['id']}"), "/v2/vpcs/{vpc_id}", **v)
 
-    # Error responses use the documented envelope too.
+    # Error responses use the documented envelope too, with the status each error has.
     missing = api.get("/v2/droplets/999")
-    assert missing.status_code == 404
+    assert (missing.status_code, missing.json()["id"]) == (404, "not_found")
     check(missing, "/v2/droplets/{droplet_id}", droplet_id=999)
-    unauthorized = httpx.get(f"{emulator.base_url}/v2/droplets")
+    unauthorized = httpx.get(f"{ocean_emulator.base_url}/v2/droplets")
+    assert (unauthorized.status_code, unauthorized.json()["id"]) == (401, "unauthorized")
     check(unauthorized, "/v2/droplets")
-    emulator.control.fault(path="/v2/droplets", status=500)
-    check(api.get("/v2/droplets"), "/v2/droplets")
-    emulator.control.fault(path="/v2/droplets/*", status=429)
-    check(api.get(f"/v2/droplets/{droplet_id}"), "/v2/droplets/{droplet_id}", droplet_id=droplet_id)
+    ocean_emulator.control.fault(path="/v2/droplets", status=500)
+    failed = api.get("/v2/droplets")
+    assert (failed.status_code, failed.json()["id"]) == (500, "server_error")
+    check(failed, "/v2/droplets")
+
+
+def test_rate_limited_answers_match_the_spec(ocean_emulator_factory: Any, checker: SpecChecker) -> None:
+    emu = ocean_emulator_factory(rate_limit_per_minute=1)
+    emu.backend.rate_limiter.wall = lambda: 1_700_000_000.0  # one real minute, however long the test takes
+    with emu.client() as api:
+        assert api.get("/v2/droplets").status_code == 200
+        limited = api.get("/v2/droplets/5")
+    assert (limited.status_code, limited.json()["id"]) == (429, "too_many_requests")
+    assert limited.headers["retry-after"] == "40" and limited.headers["ratelimit-remaining"] == "4999"
+    checker.response(limited, "/v2/droplets/{droplet_id}", droplet_id=5)

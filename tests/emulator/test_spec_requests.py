@@ -29,7 +29,7 @@ from ocean.emulator.config import EmulatorConfig
 from ocean.emulator.pytest_plugin import RunningEmulator
 from ocean.emulator.server import EmulatorServer
 
-from .conftest import DROPLET
+from .conftest import DROPLET, seed_spec_ssh_keys
 from .spec_check import SPEC_PATH, SpecChecker, load_spec
 
 pytestmark = pytest.mark.timeout(120)
@@ -201,8 +201,8 @@ def _error_status(spec: dict[str, Any], op: dict[str, Any]) -> int:
 
 # Examples the emulator cannot accept for a reason outside its control: (method, template, example) → why.
 # Empty: the ids the examples name (droplets 8043964 and 49696269, tags "gateway" and "frontend") are
-# created by build_world, the VPC id is nyc3's seeded default VPC, and the emulator does not check SSH keys
-# or load balancer uids against the account.
+# created by build_world, so are the SSH keys (289794 and the fingerprint 3b:16:e4:...), the VPC id is
+# nyc3's seeded default VPC, and the emulator does not check load balancer uids against the account.
 EXAMPLE_XFAILS: dict[tuple[str, str, str], str] = {}
 # Forbidden requests whose answer the spec documents with a body other than DigitalOcean's error envelope.
 FORBIDDEN_XFAILS: dict[tuple[str, str, str], str] = {
@@ -299,21 +299,22 @@ def _ok(response: httpx.Response) -> Any:
     return response.json() if response.content else None
 
 
-def build_world(emulator: RunningEmulator, api: httpx.Client) -> dict[str, str]:
+def build_world(ocean_emulator: RunningEmulator, api: httpx.Client) -> dict[str, str]:
     """Fresh state with one of everything a path parameter can name; returns parameter name → value."""
-    emulator.control.reset()
+    ocean_emulator.control.reset()
+    seed_spec_ssh_keys(ocean_emulator.backend)
     for tag in ("gateway", "frontend", "env:prod", "web"):
         _ok(api.post("/v2/tags", json={"name": tag}))
     droplets = []
     for droplet_id in EXAMPLE_DROPLET_IDS:
         # The spec's examples name these droplets; start the id sequence just before each.
-        emulator.backend.s["seq"]["droplet"] = droplet_id - 1
+        ocean_emulator.backend.core.s["seq"]["droplet"] = droplet_id - 1
         body = {**DROPLET, "name": f"example-{droplet_id}", "tags": ["web"]}
         droplets.append(_ok(api.post("/v2/droplets", json=body))["droplet"])
-    emulator.control.advance(emulator.config.droplet_create_s)
+    ocean_emulator.control.advance(ocean_emulator.config.droplet_create_s)
     droplet_id = droplets[-1]["id"]
     snapshot = _ok(api.post(f"/v2/droplets/{droplet_id}/actions", json={"type": "snapshot", "name": "snap"}))
-    emulator.control.advance(emulator.config.action_s["snapshot"])
+    ocean_emulator.control.advance(ocean_emulator.config.action_s["snapshot"])
     image_id = _ok(api.get(f"/v2/droplets/{droplet_id}/snapshots"))["snapshots"][0]["id"]
     assert snapshot["action"]["resource_id"] == droplet_id
     vpcs = [
@@ -326,7 +327,7 @@ def build_world(emulator: RunningEmulator, api: httpx.Client) -> dict[str, str]:
     ]
     vpc_ids = [v["vpc"]["id"] for v in vpcs]
     peering = _ok(api.post("/v2/vpc_peerings", json={"name": "world-peering", "vpc_ids": vpc_ids}))
-    emulator.control.advance(30)
+    ocean_emulator.control.advance(30)
     rule = {"protocol": "tcp", "ports": "22", "sources": {"addresses": ["0.0.0.0/0"]}}
     firewall = _ok(api.post("/v2/firewalls", json={"name": "world-fw", "inbound_rules": [rule]}))
     key = _ok(api.post("/v2/account/keys", json={"name": "world-key", "public_key": PUBLIC_KEY}))

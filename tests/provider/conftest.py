@@ -75,9 +75,9 @@ def provider(engine: tuple[str, EngineLog]) -> Iterator[Any]:
 
 
 @pytest.fixture
-def fast_emulator(emulator_factory: Any) -> Any:
+def fast_emulator(ocean_emulator_factory: Any) -> Any:
     # 200x: a 30 s droplet create takes 0.15 s of real time.
-    return emulator_factory(time_scale=200.0, clock_mode="scaled")
+    return ocean_emulator_factory(time_scale=200.0, clock_mode="scaled")
 
 
 def configure(provider: Any, endpoint: str, token: str = TOKEN) -> None:

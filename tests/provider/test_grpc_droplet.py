@@ -15,10 +15,12 @@ from pulumi.runtime.proto import provider_pb2
 from ocean.provider import marshal
 from tests.provider.conftest import URN, configure, droplet_inputs
 
+PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGQ1eJ7o3QpM0pW4xvXq8z2V5s5d3h0h9Yk4yQ0n8a1b ci@example"
+
 
 @pytest.fixture
-def emu(emulator_factory: Any) -> Any:
-    return emulator_factory(time_scale=200.0, clock_mode="scaled")
+def emu(ocean_emulator_factory: Any) -> Any:
+    return ocean_emulator_factory(time_scale=200.0, clock_mode="scaled")
 
 
 def _create(provider: Any, urn: str = URN, **over: Any) -> tuple[Any, Any]:
@@ -32,6 +34,8 @@ def _create(provider: Any, urn: str = URN, **over: Any) -> tuple[Any, Any]:
 def test_import_style_read_returns_inputs_that_check_and_diff_clean(provider: Any, emu: Any) -> None:
     configure(provider, emu.base_url)
     with httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer t"}) as api:
+        # DigitalOcean installs only keys of the account: add one first.
+        key = api.post("/v2/account/keys", json={"name": "ci", "public_key": PUBLIC_KEY}).json()["ssh_key"]
         made = api.post(
             "/v2/droplets",
             json={
@@ -41,7 +45,7 @@ def test_import_style_read_returns_inputs_that_check_and_diff_clean(provider: An
                 "image": "debian-12-x64",
                 "tags": ["Legacy"],
                 "user_data": "#cloud-config",
-                "ssh_keys": [1234],
+                "ssh_keys": [key["id"]],
             },
         ).json()["droplet"]
     read = provider.Read(provider_pb2.ReadRequest(id=str(made["id"]), urn=URN))
@@ -165,12 +169,12 @@ def test_lookups_through_invoke(provider: Any, emu: Any) -> None:
 
 
 def test_cancel_stops_a_create_wait_promptly_and_records_the_droplet(
-    provider: Any, emulator_factory: Any
+    provider: Any, ocean_emulator_factory: Any
 ) -> None:
     import threading
     import time
 
-    slow = emulator_factory(time_scale=1.0, clock_mode="scaled")  # a create takes 30 real seconds
+    slow = ocean_emulator_factory(time_scale=1.0, clock_mode="scaled")  # a create takes 30 real seconds
     configure(provider, slow.base_url)
     checked = provider.Check(
         provider_pb2.CheckRequest(urn=URN, news=droplet_inputs(), randomSeed=b"s")

@@ -79,8 +79,8 @@ def _failure(info: Any) -> provider_pb2.ErrorResourceInitFailed:
 # ------------------------------------------------------------------------------------------ registry
 
 
-def test_registry_create_refresh_import_drift_and_delete(provider: Any, emulator: Any) -> None:
-    configure(provider, emulator.base_url)
+def test_registry_create_refresh_import_drift_and_delete(provider: Any, ocean_emulator: Any) -> None:
+    configure(provider, ocean_emulator.base_url)
     checked = _check(provider, REG, {"region": "fra1"})
     assert list(checked.failures) == []
     name = marshal.decode(checked.inputs)["name"]
@@ -116,31 +116,31 @@ def test_registry_create_refresh_import_drift_and_delete(provider: Any, emulator
     assert list(diff.replaces) == ["region"] and diff.deleteBeforeReplace
 
     # Drift: deleted outside Pulumi; refresh drops it from the stack.
-    with _api(emulator) as api:
+    with _api(ocean_emulator) as api:
         assert api.delete(f"/v2/registries/{name}").status_code == 204
     gone = provider.Read(provider_pb2.ReadRequest(id=name, urn=REG, properties=read.properties))
     assert gone.id == ""
     provider.Delete(provider_pb2.DeleteRequest(id=name, urn=REG, properties=read.properties))
 
 
-def test_registry_name_checked_before_any_request(provider: Any, emulator: Any) -> None:
-    configure(provider, emulator.base_url)
-    before = emulator.control.requests()["total"]
+def test_registry_name_checked_before_any_request(provider: Any, ocean_emulator: Any) -> None:
+    configure(provider, ocean_emulator.base_url)
+    before = ocean_emulator.control.requests()["total"]
     resp = _check(provider, REG, {"name": "Bad_Name", "region": "fra1"})
     assert [f.property for f in resp.failures] == ["name"]
     assert "lowercase letters, digits and '-'" in resp.failures[0].reason
-    assert emulator.control.requests()["total"] == before
+    assert ocean_emulator.control.requests()["total"] == before
 
 
 # -------------------------------------------------------------------------------------- subscription
 
 
 def test_subscription_adopt_change_in_place_and_delete_leaves_it(
-    provider: Any, emulator: Any, engine: tuple[str, EngineLog]
+    provider: Any, ocean_emulator: Any, engine: tuple[str, EngineLog]
 ) -> None:
     _, log = engine
-    configure(provider, emulator.base_url)
-    with _api(emulator) as api:
+    configure(provider, ocean_emulator.base_url)
+    with _api(ocean_emulator) as api:
         api.post("/v2/registries", json={"name": "images", "subscription_tier_slug": "starter"})
     checked = _check(provider, SUB, {"tierSlug": "basic"})
     assert list(checked.failures) == []
@@ -162,19 +162,19 @@ def test_subscription_adopt_change_in_place_and_delete_leaves_it(
         )
     )
     assert marshal.decode(preview.properties)["monthlyPriceInCents"] is marshal.UNKNOWN
-    before = len(emulator.control.requests()["requests"])
+    before = len(ocean_emulator.control.requests()["requests"])
     updated = provider.Update(
         provider_pb2.UpdateRequest(
             id=created.id, urn=SUB, olds=created.properties, news=news.inputs, timeout=60
         )
     )
     assert marshal.decode(updated.properties)["monthlyPriceInCents"] == 2000
-    assert _mutating(emulator, before) == ["POST /v2/registries/subscription"]
+    assert _mutating(ocean_emulator, before) == ["POST /v2/registries/subscription"]
 
-    before = len(emulator.control.requests()["requests"])
+    before = len(ocean_emulator.control.requests()["requests"])
     provider.Delete(provider_pb2.DeleteRequest(id=created.id, urn=SUB, properties=updated.properties))
-    assert _mutating(emulator, before) == []
-    with _api(emulator) as api:
+    assert _mutating(ocean_emulator, before) == []
+    with _api(ocean_emulator) as api:
         assert api.get("/v2/registries/subscription").json()["subscription"]["tier"]["slug"] == "professional"
     assert any(
         "left as it is (tier 'professional')" in m for u, m, eph in log.messages if u == SUB and not eph
@@ -182,25 +182,25 @@ def test_subscription_adopt_change_in_place_and_delete_leaves_it(
 
 
 def test_ineligible_tier_refused_at_check_with_reasons_and_no_mutating_request(
-    provider: Any, emulator: Any
+    provider: Any, ocean_emulator: Any
 ) -> None:
-    configure(provider, emulator.base_url)
-    with _api(emulator) as api:
+    configure(provider, ocean_emulator.base_url)
+    with _api(ocean_emulator) as api:
         api.post("/v2/registries", json={"name": "images", "subscription_tier_slug": "basic"})
     for repository in ("web", "api"):
-        emulator.control.push_image("images", repository, "v1", 1000)
-    before = len(emulator.control.requests()["requests"])
+        ocean_emulator.control.push_image("images", repository, "v1", 1000)
+    before = len(ocean_emulator.control.requests()["requests"])
     resp = _check(provider, SUB, {"tierSlug": "starter"})
     assert [f.property for f in resp.failures] == ["tierSlug"]
     assert "OverRepositoryLimit" in resp.failures[0].reason
     assert "not eligible for the 'starter' registry tier" in resp.failures[0].reason
-    assert _mutating(emulator, before) == []
-    counts = {r["template"] for r in emulator.control.requests()["requests"][before:]}
+    assert _mutating(ocean_emulator, before) == []
+    counts = {r["template"] for r in ocean_emulator.control.requests()["requests"][before:]}
     assert counts == {"/v2/registries/options", "/v2/registries/subscription"}
 
 
-def test_a_second_subscription_in_the_program_is_refused(provider: Any, emulator: Any) -> None:
-    configure(provider, emulator.base_url)
+def test_a_second_subscription_in_the_program_is_refused(provider: Any, ocean_emulator: Any) -> None:
+    configure(provider, ocean_emulator.base_url)
     assert list(_check(provider, SUB, {"tierSlug": "basic"}).failures) == []
     second = _check(provider, SUB.replace("::tier", "::also"), {"tierSlug": "professional"})
     assert [f.property for f in second.failures] == ["tierSlug"]
@@ -212,13 +212,13 @@ def test_a_second_subscription_in_the_program_is_refused(provider: Any, emulator
 
 
 @pytest.fixture
-def registry(emulator: Any) -> str:
-    with _api(emulator) as api:
+def registry(ocean_emulator: Any) -> str:
+    with _api(ocean_emulator) as api:
         assert api.post(
             "/v2/registries", json={"name": "images", "subscription_tier_slug": "basic"}
         ).is_success
-    emulator.control.push_image("images", "web", "v1", 4000)
-    emulator.control.push_image("images", "web", "v1", 3000)
+    ocean_emulator.control.push_image("images", "web", "v1", 4000)
+    ocean_emulator.control.push_image("images", "web", "v1", 3000)
     return "images"
 
 
@@ -231,26 +231,26 @@ def _start_create(provider: Any, checked: Any, timeout: float = 300) -> Future[A
     return future
 
 
-def _step_through(emulator: Any, log: EngineLog, statuses: list[str]) -> None:
+def _step_through(ocean_emulator: Any, log: EngineLog, statuses: list[str]) -> None:
     """Advance the clock one stage at a time, each once the provider has shown the current one."""
     for i in range(len(statuses)):
         wait_until(lambda i=i: _statuses(log, GC)[: i + 1] == statuses[: i + 1], timeout=60)
-        emulator.control.advance(5)
+        ocean_emulator.control.advance(5)
 
 
 def test_gc_every_status_observed_then_triggers_decide_new_collections(
-    provider: Any, emulator: Any, registry: str, engine: tuple[str, EngineLog]
+    provider: Any, ocean_emulator: Any, registry: str, engine: tuple[str, EngineLog]
 ) -> None:
     _, log = engine
-    configure(provider, emulator.base_url)
+    configure(provider, ocean_emulator.base_url)
     both = "untagged manifests and unreferenced blobs"
     checked = _check(provider, GC, {"registryName": registry, "type": both, "triggers": ["v1"]})
     assert list(checked.failures) == []
     preview = provider.Create(provider_pb2.CreateRequest(urn=GC, properties=checked.inputs, preview=True))
     assert marshal.decode(preview.properties)["status"] is marshal.UNKNOWN
-    before = len(emulator.control.requests()["requests"])
+    before = len(ocean_emulator.control.requests()["requests"])
     future = _start_create(provider, checked.inputs)
-    _step_through(emulator, log, STAGES)
+    _step_through(ocean_emulator, log, STAGES)
     created = future.result(timeout=60)
     assert _statuses(log, GC) == [*STAGES, "succeeded"]
     state = marshal.decode(created.properties)
@@ -260,7 +260,7 @@ def test_gc_every_status_observed_then_triggers_decide_new_collections(
     # only one DigitalOcean documents with a body (godo and doctl use it too); it works with several
     # registries, unlike the legacy paths that do not name one.
     started = f"POST /v2/registry/{registry}/garbage-collection"
-    assert _mutating(emulator, before) == [started]
+    assert _mutating(ocean_emulator, before) == [started]
 
     # Unchanged triggers: no change, so no new collection.
     same = _check(
@@ -280,20 +280,20 @@ def test_gc_every_status_observed_then_triggers_decide_new_collections(
     )
     assert list(diff.replaces) == ["triggers"]
     assert any("a new garbage collection is started" in m for _, m, eph in log.messages if not eph)
-    before = len(emulator.control.requests()["requests"])
-    emulator.control.set_clock("scaled", 100.0)
+    before = len(ocean_emulator.control.requests()["requests"])
+    ocean_emulator.control.set_clock("scaled", 100.0)
     replaced = _create(provider, GC, new.inputs)
     assert replaced.id != created.id
     provider.Delete(provider_pb2.DeleteRequest(id=created.id, urn=GC, properties=created.properties))
-    assert _mutating(emulator, before) == [started], "exactly one new collection; the old one forgotten"
+    assert _mutating(ocean_emulator, before) == [started], "exactly one new collection; the old one forgotten"
 
 
 def test_gc_failed_is_recorded_with_its_uuid_and_replaced_next_time(
-    provider: Any, emulator: Any, registry: str
+    provider: Any, ocean_emulator: Any, registry: str
 ) -> None:
-    configure(provider, emulator.base_url)
-    emulator.control.fault(garbage_collection="failed", times=1)
-    emulator.control.set_clock("scaled", 100.0)
+    configure(provider, ocean_emulator.base_url)
+    ocean_emulator.control.fault(garbage_collection="failed", times=1)
+    ocean_emulator.control.set_clock("scaled", 100.0)
     checked = _check(provider, GC, {"registryName": registry})
     with pytest.raises(grpc.RpcError) as info:
         provider.Create(provider_pb2.CreateRequest(urn=GC, properties=checked.inputs, timeout=60))
@@ -308,53 +308,53 @@ def test_gc_failed_is_recorded_with_its_uuid_and_replaced_next_time(
 
 
 def test_gc_timeout_cancels_it_and_cancelled_is_observed(
-    provider: Any, emulator: Any, registry: str, engine: tuple[str, EngineLog]
+    provider: Any, ocean_emulator: Any, registry: str, engine: tuple[str, EngineLog]
 ) -> None:
     _, log = engine
-    configure(provider, emulator.base_url)
+    configure(provider, ocean_emulator.base_url)
     checked = _check(provider, GC, {"registryName": registry})
-    before = len(emulator.control.requests()["requests"])
+    before = len(ocean_emulator.control.requests()["requests"])
     future = _start_create(provider, checked.inputs, timeout=2)  # the clock stands still: it times out
     wait_until(lambda: "cancelling" in _statuses(log, GC), timeout=60)
-    emulator.control.advance(3)  # the emulator's cancellation takes 3 s
+    ocean_emulator.control.advance(3)  # the emulator's cancellation takes 3 s
     with pytest.raises(grpc.RpcError) as info:
         future.result(timeout=60)
     detail = _failure(info)
     assert marshal.decode(detail.properties)["status"] == "cancelled"
     assert _statuses(log, GC) == ["requested", "cancelling", "cancelled"]
     assert "timed out" in info.value.details() and detail.id in info.value.details()
-    assert _mutating(emulator, before) == [
+    assert _mutating(ocean_emulator, before) == [
         f"POST /v2/registries/{registry}/garbage-collection",
         f"PUT /v2/registries/{registry}/garbage-collection/{detail.id}",
     ]
 
 
 def test_engine_cancel_cancels_the_collection(
-    provider: Any, emulator: Any, registry: str, engine: tuple[str, EngineLog]
+    provider: Any, ocean_emulator: Any, registry: str, engine: tuple[str, EngineLog]
 ) -> None:
     _, log = engine
-    configure(provider, emulator.base_url)
+    configure(provider, ocean_emulator.base_url)
     checked = _check(provider, GC, {"registryName": registry})
     future = _start_create(provider, checked.inputs)
-    _step_through(emulator, log, STAGES[:2])
+    _step_through(ocean_emulator, log, STAGES[:2])
     wait_until(lambda: _statuses(log, GC)[-1:] == ["scanning manifests"], timeout=60)
     provider.Cancel(empty_pb2.Empty())
     wait_until(lambda: "cancelling" in _statuses(log, GC), timeout=60)
-    emulator.control.advance(3)
+    ocean_emulator.control.advance(3)
     with pytest.raises(grpc.RpcError) as info:
         future.result(timeout=60)
     assert marshal.decode(_failure(info).properties)["status"] == "cancelled"
     assert "cancelled" in info.value.details()
 
 
-def test_get_garbage_collection_through_invoke(provider: Any, emulator: Any, registry: str) -> None:
-    configure(provider, emulator.base_url)
+def test_get_garbage_collection_through_invoke(provider: Any, ocean_emulator: Any, registry: str) -> None:
+    configure(provider, ocean_emulator.base_url)
     tok = "ocean:index:getGarbageCollection"
     idle = provider.Invoke(
         provider_pb2.InvokeRequest(tok=tok, args=marshal.encode({"registryName": registry}))
     )
     assert marshal.decode(getattr(idle, "return")) == {"active": False}
-    with _api(emulator) as api:
+    with _api(ocean_emulator) as api:
         started = api.post(f"/v2/registries/{registry}/garbage-collection").json()["garbage_collection"]
     busy = provider.Invoke(
         provider_pb2.InvokeRequest(tok=tok, args=marshal.encode({"registryName": registry}))

@@ -84,13 +84,13 @@ def init_failure(err: grpc.RpcError) -> Any:
 
 
 @pytest.fixture
-def emu(emulator_factory: Any) -> Any:
-    return emulator_factory(time_scale=200.0, clock_mode="scaled")
+def emu(ocean_emulator_factory: Any) -> Any:
+    return ocean_emulator_factory(time_scale=200.0, clock_mode="scaled")
 
 
 @pytest.fixture
-def manual(emulator_factory: Any) -> Any:
-    return emulator_factory(clock_mode="manual")
+def manual(ocean_emulator_factory: Any) -> Any:
+    return ocean_emulator_factory(clock_mode="manual")
 
 
 def test_vpcs_and_peering_lifecycle_in_engine_order(
@@ -256,7 +256,7 @@ def test_peering_that_disappears_while_provisioning_is_an_error(provider: Any, m
     manual.control.fault(method="GET", path="/v2/vpc_peerings/*", delay_s=0.5, times=None)
     thread, box = _create_in_background(provider, d.check(PEER_URN, {"name": "a-b", "vpcIds": [a, b]}))
     peering_id = _wait_for_polls(d)
-    manual.backend.delete_vpc_peering(peering_id)
+    manual.backend.vpc_peerings.delete(peering_id)
     manual.control.advance(6)  # DELETING lasts 5 s: gone, still 4 s before it would have been ACTIVE
     thread.join(30)
     text = box["error"].details()
@@ -264,11 +264,6 @@ def test_peering_that_disappears_while_provisioning_is_an_error(provider: Any, m
     assert init_failure(box["error"]).id == peering_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs emulator: a fault that sends a VPC peering to an error status "
-    '(e.g. {"vpc_peering_status": "FAILED"}) when its provisioning time is up',
-)
 def test_peering_that_goes_to_an_error_state_fails_and_is_replaced_next(provider: Any, emu: Any) -> None:
     d = Driver(provider, emu)
     a, _ = d.vpc("net-a", "10.10.10.0/24")
@@ -300,11 +295,11 @@ def _droplet_in(d: Driver, vpc_id: str, name: str) -> int:
 
 
 def test_vpc_delete_waits_for_a_member_being_deleted(
-    provider: Any, emulator_factory: Any, engine: tuple[str, EngineLog]
+    provider: Any, ocean_emulator_factory: Any, engine: tuple[str, EngineLog]
 ) -> None:
     _, log = engine
     # A droplet takes 3 real seconds to go away after its DELETE.
-    emu = emulator_factory(time_scale=10.0, clock_mode="scaled", droplet_delete_s=30.0)
+    emu = ocean_emulator_factory(time_scale=10.0, clock_mode="scaled", droplet_delete_s=30.0)
     d = Driver(provider, emu)
     vpc_id, _ = d.vpc("net-a", "10.10.10.0/24")
     droplet_id = _droplet_in(d, vpc_id, "web-1")

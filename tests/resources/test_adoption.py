@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from ocean.api import DigitalOceanClient, RateGovernor
+from ocean.emulator.pytest_plugin import RunningEmulator
 from ocean.resources.adoption import MARK_TAG_PREFIX, create_mark, first_mark, mark_tag
 from ocean.resources.base import FAILED, MARK, Context, PartialFailure, Resource, ResourceError
 from ocean.resources.container_registry import ContainerRegistry
@@ -28,7 +29,6 @@ from ocean.resources.droplet_snapshot import DropletSnapshot
 from ocean.resources.registry_garbage_collection import RegistryGarbageCollection
 from ocean.resources.vpc import Vpc
 from ocean.resources.vpc_peering import VpcPeering
-from tests.after_faults import LossyEmulator
 
 URN = "urn:pulumi:dev::proj::ocean:index:Droplet::web"
 DROPLET = {
@@ -41,7 +41,7 @@ DROPLET = {
 
 
 class World:
-    def __init__(self, emulator: LossyEmulator) -> None:
+    def __init__(self, emulator: RunningEmulator) -> None:
         self.emulator = emulator
         self.api = DigitalOceanClient(emulator.token, emulator.base_url, governor=RateGovernor.unlimited())
         self.notes: list[str] = []
@@ -56,14 +56,23 @@ class World:
         return Context(api=self.api, urn=urn, timeout=120, notify=note, warn=note, shared={})
 
     def requests(self, method: str, path: str) -> int:
+        return len(self.statuses(method, path))
+
+    def statuses(self, method: str, path: str) -> list[int]:
         log = self.emulator.control.requests()["requests"]
-        return sum(1 for r in log if r["method"] == method and r["path"] == path)
+        return [r["status"] for r in log if r["method"] == method and r["path"] == path]
 
     def droplets(self) -> list[dict[str, Any]]:
         return list(self.http.get("/v2/droplets").json()["droplets"])
 
 
-def run(emulator: LossyEmulator, body: Callable[[World], Awaitable[None]]) -> None:
+@pytest.fixture
+def emu(ocean_emulator_factory: Any) -> RunningEmulator:
+    # 200x: a droplet's 30 s create takes 0.15 s.
+    return ocean_emulator_factory(time_scale=200.0, clock_mode="scaled")  # type: ignore[no-any-return]
+
+
+def run(emulator: RunningEmulator, body: Callable[[World], Awaitable[None]]) -> None:
     async def go() -> None:
         w = World(emulator)
         try:
@@ -113,27 +122,25 @@ def test_the_create_mark_through_the_engines_checks() -> None:
 
 
 @pytest.mark.parametrize("lose", ["status", "drop"])
-def test_droplet_create_whose_answer_is_lost_adopts_what_it_made(
-    lossy_emulator: LossyEmulator, lose: str
-) -> None:
+def test_droplet_create_whose_answer_is_lost_adopts_what_it_made(emu: RunningEmulator, lose: str) -> None:
     async def body(w: World) -> None:
         if lose == "status":
-            w.emulator.after.add("POST", "/v2/droplets", status=500)
+            w.emulator.control.fault(method="POST", path="/v2/droplets", status=500, when="after")
         else:
-            w.emulator.after.add("POST", "/v2/droplets", drop_connection=True)
+            w.emulator.control.fault(method="POST", path="/v2/droplets", drop_connection=True, when="after")
         rid, state, _ = await create(w, Droplet, URN, dict(DROPLET))
-        assert w.emulator.after.lost == [("POST", "/v2/droplets", 202)], "DigitalOcean carried it out"
-        assert w.requests("POST", "/v2/droplets") == 1, "never repeated"
+        # The emulator carried it out, then answered 500 or dropped the connection (logged as 0).
+        assert w.statuses("POST", "/v2/droplets") == [500 if lose == "status" else 0], "never repeated"
         [droplet] = w.droplets()
         assert str(droplet["id"]) == rid and state["dropletId"] == droplet["id"]
         assert state["status"] == "active", "its create action was found and waited for"
         assert state["tags"] == ["web"]
         assert any("answer to the create request was lost" in n and f"droplet {rid}" in n for n in w.notes)
 
-    run(lossy_emulator, body)
+    run(emu, body)
 
 
-def test_lost_answer_with_nothing_made_fails_and_says_so(lossy_emulator: LossyEmulator) -> None:
+def test_lost_answer_with_nothing_made_fails_and_says_so(emu: RunningEmulator) -> None:
     async def body(w: World) -> None:
         # A 500 *before* the work: DigitalOcean made nothing.
         w.emulator.control.fault(method="POST", path="/v2/droplets", status=500)
@@ -148,29 +155,36 @@ def test_lost_answer_with_nothing_made_fails_and_says_so(lossy_emulator: LossyEm
         await create(w, Droplet, URN, dict(DROPLET))
         assert len(w.droplets()) == 1
 
-    run(lossy_emulator, body)
+    run(emu, body)
 
 
-def test_lost_answer_with_several_candidates_keeps_none(lossy_emulator: LossyEmulator) -> None:
+def test_lost_answer_with_several_candidates_keeps_none(emu: RunningEmulator) -> None:
     async def body(w: World) -> None:
         inputs, _ = Droplet.checked(URN, {}, dict(DROPLET), b"")
-        # Something else made a droplet with this name, region and mark while the answer was lost.
+        # Something else makes a droplet with this name, region and mark while the answer is held back
+        # (for 2 s after the create was carried out), then lost.
         other = {**DROPLET, "tags": [mark_tag(inputs[MARK])]}
-        w.emulator.after.add(
-            "POST", "/v2/droplets", status=503, then=lambda: w.emulator.backend.create_droplets(dict(other))
-        )
+        w.emulator.control.fault(method="POST", path="/v2/droplets", status=503, delay_s=2.0, when="after")
+
+        async def meanwhile() -> None:
+            for _ in range(200):  # the create is carried out at once; its answer comes 2 s later
+                if w.droplets():
+                    break
+                await asyncio.sleep(0.05)
+            w.http.post("/v2/droplets", json=other).raise_for_status()
+
         with pytest.raises(ResourceError) as info:
-            await Droplet.create(w.ctx(URN), inputs)
+            await asyncio.gather(Droplet.create(w.ctx(URN), inputs), meanwhile())
         ids = [str(d["id"]) for d in w.droplets()]
         assert len(ids) == 2
         assert all(i in str(info.value) for i in ids) and "None was adopted" in str(info.value)
 
-    run(lossy_emulator, body)
+    run(emu, body)
 
 
-def test_vpc_peering_and_registry_creates_whose_answer_is_lost_adopt(lossy_emulator: LossyEmulator) -> None:
+def test_vpc_peering_and_registry_creates_whose_answer_is_lost_adopt(emu: RunningEmulator) -> None:
     async def body(w: World) -> None:
-        w.emulator.after.add("POST", "/v2/vpcs", status=502, times=2)
+        w.emulator.control.fault(method="POST", path="/v2/vpcs", status=502, times=2, when="after")
         vurn = "urn:pulumi:dev::proj::ocean:index:Vpc::"
         a, sa, _ = await create(w, Vpc, vurn + "a", {"name": "net-a", "region": "nyc3"})
         b, _, _ = await create(w, Vpc, vurn + "b", {"region": "nyc3"})  # auto-named
@@ -178,7 +192,7 @@ def test_vpc_peering_and_registry_creates_whose_answer_is_lost_adopt(lossy_emula
         assert sorted(v["id"] for v in vpcs) == sorted([a, b]) and sa["vpcId"] == a
         assert w.requests("POST", "/v2/vpcs") == 2
 
-        w.emulator.after.add("POST", "/v2/vpc_peerings", drop_connection=True)
+        w.emulator.control.fault(method="POST", path="/v2/vpc_peerings", drop_connection=True, when="after")
         purn = "urn:pulumi:dev::proj::ocean:index:VpcPeering::p"
         pid, ps, _ = await create(w, VpcPeering, purn, {"name": "p-1", "vpcIds": [a, b]})
         assert ps["status"] == "ACTIVE" and [
@@ -186,20 +200,23 @@ def test_vpc_peering_and_registry_creates_whose_answer_is_lost_adopt(lossy_emula
         ] == [pid]
         assert w.requests("POST", "/v2/vpc_peerings") == 1
 
-        w.emulator.after.add("POST", "/v2/registries", status=500)
+        w.emulator.control.fault(method="POST", path="/v2/registries", status=500, when="after")
         rurn = "urn:pulumi:dev::proj::ocean:index:ContainerRegistry::r"
         rid, rs, _ = await create(w, ContainerRegistry, rurn, {"name": "reg-1", "region": "fra1"})
         assert rid == "reg-1" and rs["endpoint"] == "registry.digitalocean.com/reg-1"
         assert w.requests("POST", "/v2/registries") == 1
-        assert len(w.emulator.after.lost) == 4
+        lost = [r for r in w.emulator.control.requests()["requests"] if r["status"] in (0, 500, 502)]
+        assert len(lost) == 4, lost
 
-    run(lossy_emulator, body)
+    run(emu, body)
 
 
-def test_snapshot_whose_answer_is_lost_adopts_its_action(lossy_emulator: LossyEmulator) -> None:
+def test_snapshot_whose_answer_is_lost_adopts_its_action(emu: RunningEmulator) -> None:
     async def body(w: World) -> None:
         droplet_id, _, _ = await create(w, Droplet, URN, dict(DROPLET))
-        w.emulator.after.add("POST", f"/v2/droplets/{droplet_id}/actions", status=500)
+        w.emulator.control.fault(
+            method="POST", path=f"/v2/droplets/{droplet_id}/actions", status=500, when="after"
+        )
         surn = "urn:pulumi:dev::proj::ocean:index:DropletSnapshot::snap"
         sid, state, _ = await create(w, DropletSnapshot, surn, {"dropletId": int(droplet_id), "name": "s-1"})
         snaps = w.http.get(f"/v2/droplets/{droplet_id}/snapshots").json()["snapshots"]
@@ -207,29 +224,31 @@ def test_snapshot_whose_answer_is_lost_adopts_its_action(lossy_emulator: LossyEm
         assert w.requests("POST", f"/v2/droplets/{droplet_id}/actions") == 1
         assert any("snapshot action" in n for n in w.notes)
 
-    run(lossy_emulator, body)
+    run(emu, body)
 
 
 def test_garbage_collection_whose_answer_is_lost_adopts_the_running_one(
-    lossy_emulator: LossyEmulator,
+    emu: RunningEmulator,
 ) -> None:
     async def body(w: World) -> None:
         await w.api.registries.create("reg-1", region="fra1", subscription_tier_slug="basic")
-        w.emulator.after.add("POST", "/v2/registries/reg-1/garbage-collection", status=504)
+        w.emulator.control.fault(
+            method="POST", path="/v2/registries/reg-1/garbage-collection", status=504, when="after"
+        )
         gurn = "urn:pulumi:dev::proj::ocean:index:RegistryGarbageCollection::gc"
         uuid_, state, _ = await create(w, RegistryGarbageCollection, gurn, {"registryName": "reg-1"})
         assert state["status"] == "succeeded" and state["uuid"] == uuid_
         gcs = w.http.get("/v2/registries/reg-1/garbage-collections").json()["garbage_collections"]
         assert [g["uuid"] for g in gcs] == [uuid_]
 
-    run(lossy_emulator, body)
+    run(emu, body)
 
 
 # ----------------------------------------------------------------------------- interrupted creates
 
 
 def test_a_create_repeated_after_an_interrupted_one_adopts_instead_of_duplicating(
-    lossy_emulator: LossyEmulator,
+    emu: RunningEmulator,
 ) -> None:
     async def body(w: World) -> None:
         unnamed = {k: v for k, v in DROPLET.items() if k != "name"}
@@ -254,11 +273,11 @@ def test_a_create_repeated_after_an_interrupted_one_adopts_instead_of_duplicatin
         r2, _, _ = await create(w, ContainerRegistry, rurn, {"region": "fra1"})
         assert r1 == r2 and w.requests("POST", "/v2/registries") == 1
 
-    run(lossy_emulator, body)
+    run(emu, body)
 
 
 def test_no_false_adoption_of_a_replaced_resource_another_stack_or_a_chosen_name(
-    lossy_emulator: LossyEmulator,
+    emu: RunningEmulator,
 ) -> None:
     async def body(w: World) -> None:
         first, state, inputs = await create(w, Droplet, URN, dict(DROPLET))
@@ -281,10 +300,10 @@ def test_no_false_adoption_of_a_replaced_resource_another_stack_or_a_chosen_name
         assert "already has a VPC named 'shared-net'" in str(info.value) and "not adopted" in str(info.value)
         assert "pulumi import ocean:index:Vpc net" in str(info.value)
 
-    run(lossy_emulator, body)
+    run(emu, body)
 
 
-def test_several_marked_droplets_fail_with_their_ids(lossy_emulator: LossyEmulator) -> None:
+def test_several_marked_droplets_fail_with_their_ids(emu: RunningEmulator) -> None:
     async def body(w: World) -> None:
         inputs, _ = Droplet.checked(URN, {}, dict(DROPLET), b"")
         body_ = {**{k: v for k, v in DROPLET.items() if k != "tags"}, "tags": [mark_tag(inputs[MARK])]}
@@ -294,13 +313,13 @@ def test_several_marked_droplets_fail_with_their_ids(lossy_emulator: LossyEmulat
         assert all(i in str(info.value) for i in ids) and "None was adopted" in str(info.value)
         assert w.requests("POST", "/v2/droplets") == 2, "only the two made here"
 
-    run(lossy_emulator, body)
+    run(emu, body)
 
 
 # ------------------------------------------------------------------------------- the mark is hidden
 
 
-def test_the_mark_never_shows_in_tags_and_is_never_removed(lossy_emulator: LossyEmulator) -> None:
+def test_the_mark_never_shows_in_tags_and_is_never_removed(emu: RunningEmulator) -> None:
     async def body(w: World) -> None:
         rid, state, inputs = await create(w, Droplet, URN, dict(DROPLET))
         [droplet] = w.droplets()
@@ -321,13 +340,13 @@ def test_the_mark_never_shows_in_tags_and_is_never_removed(lossy_emulator: Lossy
         looked_up = await lookup_function("ocean:index:getDroplet").run(w.ctx(URN), {"id": int(rid)})
         assert looked_up["tags"] == ["api"], "nor in the getDroplet lookup"
 
-    run(lossy_emulator, body)
+    run(emu, body)
 
 
 # ------------------------------------------------------------------------------------ failed creates
 
 
-def test_a_failed_create_is_recorded_and_replaced_while_still_broken(lossy_emulator: LossyEmulator) -> None:
+def test_a_failed_create_is_recorded_and_replaced_while_still_broken(emu: RunningEmulator) -> None:
     async def body(w: World) -> None:
         w.emulator.control.fault(action_type="create", outcome="errored")
         inputs, _ = Droplet.checked(URN, {}, dict(DROPLET), b"")
@@ -346,10 +365,10 @@ def test_a_failed_create_is_recorded_and_replaced_while_still_broken(lossy_emula
         assert replacement != failure.resource_id and state["status"] == "active"
         assert FAILED not in state
 
-    run(lossy_emulator, body)
+    run(emu, body)
 
 
-def test_a_recovered_droplet_is_no_longer_marked_failed_after_refresh(lossy_emulator: LossyEmulator) -> None:
+def test_a_recovered_droplet_is_no_longer_marked_failed_after_refresh(emu: RunningEmulator) -> None:
     async def body(w: World) -> None:
         rid, state, inputs = await create(w, Droplet, URN, dict(DROPLET))
         recorded = {**state, FAILED: "its create action 1 errored"}
@@ -357,4 +376,4 @@ def test_a_recovered_droplet_is_no_longer_marked_failed_after_refresh(lossy_emul
         assert refreshed is not None and FAILED not in refreshed[0]
         assert not Droplet.diff(refreshed[0], inputs).changes
 
-    run(lossy_emulator, body)
+    run(emu, body)

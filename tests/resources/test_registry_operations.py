@@ -1,6 +1,6 @@
-"""The registry resources' operations against the emulator over HTTP. The emulator's clock is manual and
-moves only when the provider's injected sleep does, so every status a garbage collection passes through
-is seen at a known emulated time, and timeouts take milliseconds."""
+"""The registry resources' operations against the emulator in process (``emulated.py``). The emulator's
+clock is manual and moves only when the provider's injected sleep does, so every status a garbage
+collection passes through is seen at a known emulated time, and timeouts take milliseconds."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from ocean.api import DigitalOceanClient, RateGovernor, errors
+from ocean.api import errors
 from ocean.resources.base import Context, PartialFailure, ResourceError
 from ocean.resources.container_registry import ContainerRegistry
 from ocean.resources.lookups import FUNCTIONS, LookupError_
 from ocean.resources.registry_garbage_collection import RegistryGarbageCollection
 from ocean.resources.registry_subscription import RESOURCE_ID, RegistrySubscription
 from ocean.resources.unknown import UNKNOWN
+from tests.resources.emulated import Emulated
 
 REG = "urn:pulumi:dev::proj::ocean:index:ContainerRegistry::images"
 SUB = "urn:pulumi:dev::proj::ocean:index:RegistrySubscription::tier"
@@ -31,72 +32,44 @@ STAGES = [
 STAGE_S = 5.0  # the emulator's default gc_stage_s
 
 
-class EmulatedTime:
-    """The provider's clock and sleep; sleeping moves the emulator's manual clock by as much."""
+class Control:
+    """The emulator's control operations, in process."""
 
-    def __init__(self, emulator: Any) -> None:
-        self.emulator = emulator
-        self.now = 0.0
+    def __init__(self, do: Emulated) -> None:
+        self.do = do
 
-    def clock(self) -> float:
-        return self.now
+    def reset(self) -> None:
+        self.do.backend.reset()
 
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        self.emulator.clock.advance(seconds)
-        await asyncio.sleep(0)
+    def fault(self, **rule: Any) -> None:
+        self.do.backend.add_fault(rule)
+
+    def advance(self, seconds: float) -> None:
+        """Move DigitalOcean's clock only (the provider's stays)."""
+        self.do.backend.advance(seconds)
 
 
 class Harness:
-    def __init__(self, emulator: Any) -> None:
-        self.emulator = emulator
-        self.time = EmulatedTime(emulator)
-        self.api = DigitalOceanClient(
-            emulator.token,
-            emulator.base_url,
-            governor=RateGovernor.unlimited(),
-            sleep=self.time.sleep,
-            clock=self.time.clock,
-        )
+    def __init__(self, do: Emulated) -> None:
+        self.do = do
+        self.api = do.api
+        self.control = Control(do)
         self.shared: dict[str, Any] = {}
-        self.reports: list[tuple[float, str]] = []
-        self.notes: list[str] = []
+        self.reports = do.seen.reports
+        self.notes = do.seen.notes
 
     def ctx(self, urn: str, timeout: float | None = None, cancel: asyncio.Event | None = None) -> Context:
-        async def report(message: str) -> None:
-            self.reports.append((self.time.now, message))
-
-        async def notify(message: str) -> None:
-            self.notes.append(message)
-
-        return Context(
-            api=self.api,
-            urn=urn,
-            timeout=timeout,
-            cancel=cancel or asyncio.Event(),
-            report=report,
-            notify=notify,
-            shared=self.shared,
-            clock=self.time.clock,
-            sleep=self.time.sleep,
-        )
+        return self.do.ctx(urn, timeout=timeout, cancel=cancel, shared=self.shared)
 
     def requests(self) -> list[dict[str, Any]]:
-        return self.emulator.control.requests()["requests"]  # type: ignore[no-any-return]
+        return self.do.backend.requests()["requests"]  # type: ignore[no-any-return]
 
     def mutating(self, since: int = 0) -> list[str]:
         return [f"{r['method']} {r['path']}" for r in self.requests()[since:] if r["method"] != "GET"]
 
 
-def run(emulator: Any, body: Callable[[Harness], Awaitable[None]]) -> None:
-    async def go() -> None:
-        h = Harness(emulator)
-        try:
-            await body(h)
-        finally:
-            await h.api.aclose()
-
-    asyncio.run(go())
+def run(do: Emulated, body: Callable[[Harness], Awaitable[None]]) -> None:
+    do.run(body(Harness(do)))
 
 
 async def registry(h: Harness, name: str = "images", tier: str = "basic") -> None:
@@ -104,13 +77,13 @@ async def registry(h: Harness, name: str = "images", tier: str = "basic") -> Non
 
 
 def push(h: Harness, name: str, repository: str, tag: str, size: int) -> None:
-    h.emulator.control.push_image(name, repository, tag, size)
+    h.do.backend.repositories.push(name, {"repository": repository, "tag": tag, "size_bytes": size})
 
 
 # ------------------------------------------------------------------------------------------ registry
 
 
-def test_registry_create_read_import_and_delete(emulator: Any) -> None:
+def test_registry_create_read_import_and_delete(do: Emulated) -> None:
     async def body(h: Harness) -> None:
         await h.api.registries.create("other", subscription_tier_slug="professional")
         ctx = h.ctx(REG)
@@ -142,26 +115,26 @@ def test_registry_create_read_import_and_delete(emulator: Any) -> None:
         await ContainerRegistry.delete(ctx, "images", state)  # already gone: not an error
         assert all(r["path"].startswith("/v2/registries") for r in h.requests()), "multi-registry paths only"
 
-    run(emulator, body)
+    run(do, body)
 
 
-def test_first_registry_of_an_account_uses_the_declared_tier_or_the_free_one(emulator: Any) -> None:
+def test_first_registry_of_an_account_uses_the_declared_tier_or_the_free_one(do: Emulated) -> None:
     async def body(h: Harness) -> None:
         ctx = h.ctx(REG)
         await ContainerRegistry.create(ctx, {"name": "first"})
         assert (await h.api.registries.get_subscription()).tier.slug == "starter"  # type: ignore[union-attr]
         assert "'starter' tier" in h.notes[-1]
-        h.emulator.control.reset()
+        h.control.reset()
         h.shared.clear()
         # This program declares a RegistrySubscription: its tier is the one the account starts on.
         assert await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": "professional"}) == []
         await ContainerRegistry.create(h.ctx(REG), {"name": "first"})
         assert (await h.api.registries.get_subscription()).tier.slug == "professional"  # type: ignore[union-attr]
 
-    run(emulator, body)
+    run(do, body)
 
 
-def test_registry_name_taken_says_what_to_do(emulator: Any) -> None:
+def test_registry_name_taken_says_what_to_do(do: Emulated) -> None:
     async def body(h: Harness) -> None:
         # This account has it: a name the program chose proves nothing, so it is not adopted.
         await registry(h)
@@ -172,19 +145,21 @@ def test_registry_name_taken_says_what_to_do(emulator: Any) -> None:
         assert "registry 'images' in fra1" in text and "not adopted" in text
         assert not [r for r in h.requests() if r["method"] == "POST" and r["path"] == "/v2/registries"][1:]
         # Another account has it (DigitalOcean answers 409): choose another name.
-        h.emulator.control.fault(method="POST", path="/v2/registries", status=409, message="name taken")
+        h.control.fault(method="POST", path="/v2/registries", status=409, message="name taken")
         with pytest.raises(ResourceError) as info:
             await ContainerRegistry.create(h.ctx(REG), {"name": "other-name"})
         text = str(info.value)
         assert "request id" in text and "another account" in text and "choose another `name`" in text
 
-    run(emulator, body)
+    run(do, body)
 
 
 # -------------------------------------------------------------------------------------- subscription
 
 
-def test_ineligible_tier_is_refused_in_check_with_digitaloceans_reasons_and_no_change(emulator: Any) -> None:
+def test_ineligible_tier_is_refused_in_check_with_digitaloceans_reasons_and_no_change(
+    do: Emulated,
+) -> None:
     async def body(h: Harness) -> None:
         await registry(h, tier="basic")
         push(h, "images", "web", "v1", 1000)
@@ -203,10 +178,10 @@ def test_ineligible_tier_is_refused_in_check_with_digitaloceans_reasons_and_no_c
         h.shared.clear()
         assert await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": "professional"}) == []
 
-    run(emulator, body)
+    run(do, body)
 
 
-def test_tier_not_offered_lists_the_offered_ones_and_unknown_tier_is_left_for_up(emulator: Any) -> None:
+def test_tier_not_offered_lists_the_offered_ones_and_unknown_tier_is_left_for_up(do: Emulated) -> None:
     async def body(h: Harness) -> None:
         [failure] = await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": "enterprise"})
         assert "'enterprise' is not a tier DigitalOcean offers" in failure.reason
@@ -216,19 +191,19 @@ def test_tier_not_offered_lists_the_offered_ones_and_unknown_tier_is_left_for_up
         assert await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": UNKNOWN}) == []
         assert len(h.requests()) == before, "nothing to check yet: no request"
 
-    run(emulator, body)
+    run(do, body)
 
 
-def test_options_unreadable_leaves_the_check_to_up_and_says_so(emulator: Any) -> None:
+def test_options_unreadable_leaves_the_check_to_up_and_says_so(do: Emulated) -> None:
     async def body(h: Harness) -> None:
-        h.emulator.control.fault(method="GET", path="/v2/registries/options", status=503, times=10)
+        h.control.fault(method="GET", path="/v2/registries/options", status=503, times=10)
         assert await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": "basic"}) == []
         assert "left to DigitalOcean at `pulumi up`" in h.notes[-1]
 
-    run(emulator, body)
+    run(do, body)
 
 
-def test_two_subscriptions_in_one_program_are_refused(emulator: Any) -> None:
+def test_two_subscriptions_in_one_program_are_refused(do: Emulated) -> None:
     async def body(h: Harness) -> None:
         other = SUB.replace("::tier", "::tier-2")
         assert await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": "basic"}) == []
@@ -238,10 +213,10 @@ def test_two_subscriptions_in_one_program_are_refused(emulator: Any) -> None:
         # The same resource checked again (preview, then up) is not a second one.
         assert await RegistrySubscription.check_live(h.ctx(SUB), {}, {"tierSlug": "basic"}) == []
 
-    run(emulator, body)
+    run(do, body)
 
 
-def test_subscription_create_adopts_update_changes_tier_and_delete_leaves_it(emulator: Any) -> None:
+def test_subscription_create_adopts_update_changes_tier_and_delete_leaves_it(do: Emulated) -> None:
     async def body(h: Harness) -> None:
         await registry(h, tier="basic")
         ctx = h.ctx(SUB)
@@ -270,10 +245,10 @@ def test_subscription_create_adopts_update_changes_tier_and_delete_leaves_it(emu
         assert len(h.requests()) == before, "delete leaves the account's subscription as it is"
         assert "left as it is (tier 'basic')" in h.notes[-1]
 
-    run(emulator, body)
+    run(do, body)
 
 
-def test_subscription_create_changes_the_adopted_tier(emulator: Any) -> None:
+def test_subscription_create_changes_the_adopted_tier(do: Emulated) -> None:
     async def body(h: Harness) -> None:
         await registry(h, tier="starter")
         _, state = await RegistrySubscription.create(h.ctx(SUB), {"tierSlug": "basic"})
@@ -285,7 +260,7 @@ def test_subscription_create_changes_the_adopted_tier(emulator: Any) -> None:
             await RegistrySubscription.update(h.ctx(SUB), RESOURCE_ID, state, {"tierSlug": "starter"})
         assert "OverRepositoryLimit" in str(info.value) and "request id" in str(info.value)
 
-    run(emulator, body)
+    run(do, body)
 
 
 # ---------------------------------------------------------------------------------- garbage collection
@@ -306,7 +281,7 @@ def _gc_gets(h: Harness, since: int = 0) -> list[dict[str, Any]]:
     return [r for r in h.requests()[since:] if r["method"] == "GET" and "garbage-collection" in r["path"]]
 
 
-def test_gc_waits_through_every_status_to_succeeded(emulator: Any) -> None:
+def test_gc_waits_through_every_status_to_succeeded(do: Emulated) -> None:
     async def body(h: Harness) -> None:
         await registry(h)
         push(h, "images", "web", "v1", 4000)
@@ -315,7 +290,7 @@ def test_gc_waits_through_every_status_to_succeeded(emulator: Any) -> None:
             GC, {}, {"registryName": "images", "type": "untagged manifests and unreferenced blobs"}, b""
         )
         before = len(h.requests())
-        started = h.time.now
+        started = h.do.now
         uuid, state = await RegistryGarbageCollection.create(h.ctx(GC), inputs)
         assert _statuses(h) == [*STAGES, "succeeded"], h.reports
         assert state["uuid"] == uuid and state["status"] == "succeeded"
@@ -327,19 +302,19 @@ def test_gc_waits_through_every_status_to_succeeded(emulator: Any) -> None:
         line = re.compile(rf"^{what}: scanning manifests, \d+s elapsed$")
         assert any(line.match(m) for _, m in h.reports), h.reports
         # Noticed within a second of its end (4 stages of 5 s), with few requests.
-        noticed = h.time.now - started
+        noticed = h.do.now - started
         assert 4 * STAGE_S <= noticed <= 4 * STAGE_S + 1.0, noticed
         polls = _gc_gets(h, before)
         assert len(polls) <= 16, [r["path"] for r in polls]
         assert [r["method"] for r in h.requests()[before:] if r["method"] != "GET"] == ["POST"]
 
-    run(emulator, body)
+    run(do, body)
 
 
-def test_gc_failed_is_an_error_naming_registry_and_uuid_with_the_uuid_recorded(emulator: Any) -> None:
+def test_gc_failed_is_an_error_naming_registry_and_uuid_with_the_uuid_recorded(do: Emulated) -> None:
     async def body(h: Harness) -> None:
         await registry(h)
-        h.emulator.control.fault(garbage_collection="failed", times=1)
+        h.control.fault(garbage_collection="failed", times=1)
         with pytest.raises(PartialFailure) as info:
             await RegistryGarbageCollection.create(h.ctx(GC), {"registryName": "images", "triggers": ["a"]})
         e = info.value
@@ -351,10 +326,10 @@ def test_gc_failed_is_an_error_naming_registry_and_uuid_with_the_uuid_recorded(e
         diff = RegistryGarbageCollection.diff(e.state, e.inputs)
         assert diff.replaces == ["status"] and "'failed'" in diff.reasons["status"]
 
-    run(emulator, body)
+    run(do, body)
 
 
-def test_gc_timeout_cancels_the_collection_and_waits_for_cancelled(emulator: Any) -> None:
+def test_gc_timeout_cancels_the_collection_and_waits_for_cancelled(do: Emulated) -> None:
     async def body(h: Harness) -> None:
         await registry(h)
         before = len(h.requests())
@@ -375,10 +350,10 @@ def test_gc_timeout_cancels_the_collection_and_waits_for_cancelled(emulator: Any
         with pytest.raises(errors.NotFound):
             await h.api.garbage_collections.get_active("images")  # the registry is writable again
 
-    run(emulator, body)
+    run(do, body)
 
 
-def test_engine_cancel_cancels_the_collection(emulator: Any) -> None:
+def test_engine_cancel_cancels_the_collection(do: Emulated) -> None:
     async def body(h: Harness) -> None:
         await registry(h)
         cancel = asyncio.Event()
@@ -397,10 +372,10 @@ def test_engine_cancel_cancels_the_collection(emulator: Any) -> None:
         assert "the wait for garbage collection" in str(info.value) and "cancelled after" in str(info.value)
         assert _statuses(h) == [*STAGES[:3], "cancelling", "cancelled"]
 
-    run(emulator, body)
+    run(do, body)
 
 
-def test_gc_already_running_is_waited_on_then_a_new_one_started(emulator: Any) -> None:
+def test_gc_already_running_is_waited_on_then_a_new_one_started(do: Emulated) -> None:
     async def body(h: Harness) -> None:
         await registry(h)
         elsewhere = await h.api.garbage_collections.start("images")
@@ -412,10 +387,10 @@ def test_gc_already_running_is_waited_on_then_a_new_one_started(emulator: Any) -
         posts = [r for r in h.requests() if r["method"] == "POST" and "garbage" in r["path"]]
         assert [r["status"] for r in posts] == [201, 409, 201]
 
-    run(emulator, body)
+    run(do, body)
 
 
-def test_gc_read_and_delete(emulator: Any) -> None:
+def test_gc_read_and_delete(do: Emulated) -> None:
     async def body(h: Harness) -> None:
         await registry(h)
         ctx = h.ctx(GC)
@@ -432,10 +407,10 @@ def test_gc_read_and_delete(emulator: Any) -> None:
         await h.api.registries.delete("images")
         assert await RegistryGarbageCollection.read(ctx, uuid, state, inputs) is None
 
-    run(emulator, body)
+    run(do, body)
 
 
-def test_get_garbage_collection(emulator: Any) -> None:
+def test_get_garbage_collection(do: Emulated) -> None:
     [fn] = [f for f in FUNCTIONS if f.token == "ocean:index:getGarbageCollection"]
 
     async def body(h: Harness) -> None:
@@ -443,7 +418,7 @@ def test_get_garbage_collection(emulator: Any) -> None:
         ctx = h.ctx("ocean:index:getGarbageCollection")
         assert await fn.run(ctx, {"registryName": "images"}) == {"active": False}
         gc = await h.api.garbage_collections.start("images")
-        h.emulator.control.advance(6)
+        h.control.advance(6)
         found = await fn.run(ctx, {"registryName": "images"})
         assert found["active"] is True and found["uuid"] == gc.uuid
         assert found["status"] == "waiting for write JWTs to expire"
@@ -452,4 +427,4 @@ def test_get_garbage_collection(emulator: Any) -> None:
         with pytest.raises(LookupError_, match="not a registry name"):
             await fn.run(ctx, {"registryName": "No"})
 
-    run(emulator, body)
+    run(do, body)

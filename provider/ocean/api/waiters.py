@@ -33,6 +33,7 @@ from .errors import (
     WaitTimeout,
 )
 from .logs import get_logger
+from .models import durations
 from .transport import deadline_scope
 
 if TYPE_CHECKING:
@@ -48,32 +49,12 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[Any]]
 _log = get_logger("ocean.api.waiters")
 
-# Typical durations (seconds) per action type, from DigitalOcean's behaviour; used to poll densely
-# where completion is likely.
-EXPECTED_ACTION_S: dict[str, float] = {
-    "create": 35.0,
-    "destroy": 5.0,
-    "power_on": 10.0,
-    "power_off": 8.0,
-    "shutdown": 15.0,
-    "reboot": 20.0,
-    "power_cycle": 15.0,
-    "resize": 60.0,
-    "rebuild": 60.0,
-    "restore": 60.0,
-    "rename": 2.0,
-    "snapshot": 120.0,
-    "enable_ipv6": 5.0,
-    "enable_backups": 3.0,
-    "disable_backups": 3.0,
-    "change_backup_policy": 3.0,
-    "password_reset": 10.0,
-    "change_kernel": 5.0,
-}
-EXPECTED_GC_S = 60.0
-EXPECTED_FIREWALL_S = 5.0
-EXPECTED_PEERING_S = 30.0
-EXPECTED_DELETE_S = 5.0
+# Typical durations, from the project's one table: polls are dense where completion is likely.
+EXPECTED_ACTION_S: dict[str, float] = durations.ACTION_S
+EXPECTED_GC_S = durations.GARBAGE_COLLECTION_S
+EXPECTED_FIREWALL_S = durations.FIREWALL_SETTLE_S
+EXPECTED_PEERING_S = durations.VPC_PEERING_CREATE_S
+EXPECTED_DELETE_S = durations.DROPLET_DELETE_S
 
 # Consecutive transient failures (after the transport's own retries) tolerated while polling.
 MAX_TRANSIENT_FAILURES = 8
@@ -466,9 +447,23 @@ async def wait_for_droplet_status(
     )  # fmt: skip
 
 
+def firewall_progress(firewall: Firewall) -> str:
+    """What a firewall wait is waiting on, for the progress line: ``3 droplets pending`` while DigitalOcean
+    applies it to droplets, else its status."""
+    pending = len(firewall.pending_changes or [])
+    if firewall.status == "failed":
+        return "failed"
+    if pending:
+        return f"{pending} droplet{'s' if pending != 1 else ''} pending"
+    return f"status {firewall.status or 'unknown'}"
+
+
 async def wait_for_firewall_settled(client: DigitalOceanClient, firewall_id: str, **kw: Any) -> Firewall:
-    """Until the firewall is ``succeeded`` with no ``pending_changes``; ``failed`` raises ``WaitFailed``."""
+    """Until the firewall is ``succeeded`` with no ``pending_changes``; ``failed`` raises ``WaitFailed``.
+
+    Progress reports the pending droplets (``firewall_progress``)."""
     kw.setdefault("expected_s", EXPECTED_FIREWALL_S)
+    kw.setdefault("status_of", firewall_progress)
     return await wait_for_status(
         lambda: client.firewalls.get(firewall_id), lambda f: f.settled,
         what=kw.pop("what", f"firewall {firewall_id} to settle"), failed=lambda f: f.status == "failed", **kw,
@@ -650,7 +645,8 @@ async def wait_for_vpc_vacated(
 
 
 __all__ = [
-    "EXPECTED_ACTION_S", "GcPollSchedule", "PollSchedule", "WaitProgress", "wait_for_action",
+    "EXPECTED_ACTION_S", "GcPollSchedule", "PollSchedule", "WaitProgress", "firewall_progress",
+    "wait_for_action",
     "wait_for_droplet_status", "wait_for_firewall_settled", "wait_for_gc", "wait_for_peering_active",
     "wait_for_status", "wait_until_gone",
     # VPCs and peerings

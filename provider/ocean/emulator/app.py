@@ -1,101 +1,31 @@
-"""The emulator's ASGI application: the route table and the ``/_emulator`` control API.
+"""The emulator's ASGI application: the ``/v2`` route table (:mod:`ocean.emulator.handlers`, each route
+wrapped in :mod:`ocean.emulator.pipeline`), the ``/_emulator`` control API (:mod:`ocean.emulator.control`),
+and a catch-all that answers any other path with DigitalOcean's 404 envelope.
 
-Control API (no token needed):
+In process, without a socket::
 
-- ``POST /_emulator/reset``: forget every resource (registries, subscription, garbage collections too),
-  fault, logged request and rate-limit counter;
-- ``GET|POST /_emulator/clock``: ``{"advance_s": 30}``, ``{"mode": "manual"}``, ``{"mode": "scaled",
-  "scale": 20}``;
-- ``GET|POST|DELETE /_emulator/faults``: e.g. ``{"path": "/v2/droplets", "status": 500, "times": 2}``,
-  ``{"action_type": "resize", "outcome": "errored"}``, ``{"garbage_collection": "failed", "times": 1}``;
-- ``GET|DELETE /_emulator/requests`` and ``GET /_emulator/state``;
-- ``POST /_emulator/registry/{name}/push``: what ``docker push`` leaves behind, so storage usage,
-  tier eligibility and garbage-collection savings become non-zero. Body ``{"repository": "web",
-  "tag": "v1", "size_bytes": 12345}`` adds a manifest tagged ``v1`` with one layer blob of 12345 bytes
-  (the repository is created on first push); pushing the same tag again leaves the previous manifest
-  untagged. ``"blobs": [{"digest": "sha256:...", "compressed_size_bytes": n}, ...]`` instead of
-  ``size_bytes`` shares layers between manifests. Refused (409) while a garbage collection runs.
-  Answers 201 ``{"manifest": {...}, "registry": {...}}``. From CI::
-
-      curl -X POST $EMULATOR/_emulator/registry/my-registry/push \\
-           -d '{"repository": "web", "tag": "v1", "size_bytes": 52428800}'
+    app = create_app(EmulatorConfig(clock_mode="manual"))
+    transport = httpx.ASGITransport(app=app)
+    ...                                     # any httpx client (or DigitalOceanClient(transport=...))
+    app.state.backend.advance(30)           # move the emulated clock
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ocean.emulator import handlers as h
+from ocean.emulator import handlers
 from ocean.emulator.backend import Backend
 from ocean.emulator.config import EmulatorConfig
-from ocean.emulator.errors import EmulatorError
-from ocean.emulator.pipeline import Handler, make_endpoint
+from ocean.emulator.control import control_routes
+from ocean.emulator.pipeline import make_endpoint
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-# (method, path template, handler). Templates are DigitalOcean's own, which the request log counts by.
-V2_ROUTES: list[tuple[str, str, Handler]] = [
-    ("GET", "/v2/account", h.get_account),
-    ("GET", "/v2/account/keys", h.list_ssh_keys),
-    ("POST", "/v2/account/keys", h.create_ssh_key),
-    ("GET", "/v2/account/keys/{ssh_key_identifier}", h.get_ssh_key),
-    ("PUT", "/v2/account/keys/{ssh_key_identifier}", h.update_ssh_key),
-    ("DELETE", "/v2/account/keys/{ssh_key_identifier}", h.delete_ssh_key),
-    ("GET", "/v2/regions", h.list_regions),
-    ("GET", "/v2/sizes", h.list_sizes),
-    ("GET", "/v2/images", h.list_images),
-    ("GET", "/v2/images/{image_id}", h.get_image),
-    ("PUT", "/v2/images/{image_id}", h.update_image),
-    ("DELETE", "/v2/images/{image_id}", h.delete_image),
-    ("POST", "/v2/droplets", h.create_droplets),
-    ("GET", "/v2/droplets", h.list_droplets),
-    ("DELETE", "/v2/droplets", h.delete_droplets_by_tag),
-    ("GET", "/v2/droplets/{droplet_id:int}", h.get_droplet),
-    ("DELETE", "/v2/droplets/{droplet_id:int}", h.delete_droplet),
-    ("GET", "/v2/droplets/{droplet_id:int}/snapshots", h.droplet_snapshots),
-    ("GET", "/v2/droplets/{droplet_id:int}/backups", h.droplet_backups),
-    ("GET", "/v2/droplets/{droplet_id:int}/backups/policy", h.droplet_backup_policy),
-    ("GET", "/v2/droplets/backups/policies", h.droplet_backup_policies),
-    ("GET", "/v2/droplets/backups/supported_policies", h.supported_backup_policies),
-    ("GET", "/v2/droplets/{droplet_id:int}/kernels", h.droplet_kernels),
-    ("GET", "/v2/droplets/{droplet_id:int}/neighbors", h.droplet_neighbors),
-    ("GET", "/v2/reports/droplet_neighbors_ids", h.droplet_neighbor_ids),
-    ("POST", "/v2/droplets/actions", h.post_droplet_actions_by_tag),
-    ("GET", "/v2/droplets/{droplet_id:int}/actions", h.list_droplet_actions),
-    ("POST", "/v2/droplets/{droplet_id:int}/actions", h.post_droplet_action),
-    ("GET", "/v2/droplets/{droplet_id:int}/actions/{action_id:int}", h.get_droplet_action),
-    ("GET", "/v2/actions", h.list_actions),
-    ("GET", "/v2/actions/{action_id:int}", h.get_action),
-    ("POST", "/v2/tags", h.create_tag),
-    ("GET", "/v2/tags", h.list_tags),
-    ("GET", "/v2/tags/{tag_id}", h.get_tag),
-    ("DELETE", "/v2/tags/{tag_id}", h.delete_tag),
-    ("POST", "/v2/tags/{tag_id}/resources", h.tag_resources),
-    ("DELETE", "/v2/tags/{tag_id}/resources", h.untag_resources),
-    ("GET", "/v2/snapshots", h.list_snapshots),
-    ("GET", "/v2/snapshots/{snapshot_id}", h.get_snapshot),
-    ("DELETE", "/v2/snapshots/{snapshot_id}", h.delete_snapshot),
-]
-
-
-def _extra_routes() -> list[tuple[str, str, Handler]]:
-    routes: list[tuple[str, str, Handler]] = []
-    from ocean.emulator import handlers_network, handlers_registry
-
-    routes.extend(handlers_network.ROUTES)
-    routes.extend(handlers_registry.ROUTES)
-    return routes
-
 
 def _template(path: str) -> str:
-    """``/v2/droplets/{droplet_id:int}`` → ``/v2/droplets/{droplet_id}``."""
+    """``/v2/registries/{registry_name}/repositories/{repository_name:path}`` → ``.../{repository_name}``."""
     parts = []
     for part in path.split("/"):
         if part.startswith("{") and ":" in part:
@@ -104,91 +34,22 @@ def _template(path: str) -> str:
     return "/".join(parts)
 
 
-ControlEndpoint = Callable[[Request], Coroutine[Any, Any, Response]]
-
-
-def _control_routes(backend: Backend) -> list[Route]:
-    async def read_json(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if not raw.strip():
-            return {}
-        data = json.loads(raw)
-        if not isinstance(data, dict) and not isinstance(data, list):
-            raise EmulatorError(400, "bad_request", "expected a JSON object")
-        return data if isinstance(data, dict) else {"rules": data}
-
-    def guarded(fn: ControlEndpoint) -> ControlEndpoint:
-        async def wrapper(request: Request) -> Response:
-            try:
-                return await fn(request)
-            except EmulatorError as err:
-                return JSONResponse({"id": err.error_id, "message": err.message}, status_code=err.status)
-            except (ValueError, TypeError) as exc:
-                return JSONResponse({"id": "bad_request", "message": str(exc)}, status_code=400)
-
-        return wrapper
-
-    def clock_body() -> dict[str, Any]:
-        return {"now": backend.clock.now(), "mode": backend.clock.mode, "scale": backend.clock.scale}
-
-    async def reset(request: Request) -> Response:
-        backend.reset()
-        return JSONResponse({"reset": True, **clock_body()})
-
-    async def clock(request: Request) -> Response:
-        if request.method == "POST":
-            body = await read_json(request)
-            if "mode" in body:
-                backend.set_clock_mode(body["mode"], body.get("scale"))
-            elif "scale" in body:
-                backend.set_clock_mode(backend.clock.mode, float(body["scale"]))
-            if "advance_s" in body:
-                backend.advance(float(body["advance_s"]))
-        return JSONResponse(clock_body())
-
-    async def faults(request: Request) -> Response:
-        if request.method == "DELETE":
-            backend.clear_faults()
-            return JSONResponse({"faults": []})
-        if request.method == "POST":
-            body = await read_json(request)
-            rules = body["rules"] if "rules" in body else [body]
-            added = [backend.add_fault(rule).to_json() for rule in rules]
-            return JSONResponse({"faults": added}, status_code=201)
-        return JSONResponse({"faults": [r.to_json() for r in backend.faults.rules()]})
-
-    async def requests(request: Request) -> Response:
-        if request.method == "DELETE":
-            backend.request_log.clear()
-        return JSONResponse(backend.requests())
-
-    async def state(request: Request) -> Response:
-        return JSONResponse(backend.dump_state())
-
-    async def registry_push(request: Request) -> Response:
-        body = await read_json(request)
-        return JSONResponse(backend.registry_push(request.path_params["name"], body), status_code=201)
-
-    return [
-        Route("/_emulator/reset", guarded(reset), methods=["POST"]),
-        Route("/_emulator/clock", guarded(clock), methods=["GET", "POST"]),
-        Route("/_emulator/faults", guarded(faults), methods=["GET", "POST", "DELETE"]),
-        Route("/_emulator/requests", guarded(requests), methods=["GET", "DELETE"]),
-        Route("/_emulator/state", guarded(state), methods=["GET"]),
-        Route("/_emulator/registry/{name}/push", guarded(registry_push), methods=["POST"]),
-    ]
-
-
-def create_app(backend: Backend | None = None, *, config: EmulatorConfig | None = None) -> Starlette:
-    """The emulator as an ASGI app. Pass a ``backend`` to share state with in-process tests, or a ``config``
-    to have one built."""
+def create_app(
+    backend: Backend | EmulatorConfig | None = None, *, config: EmulatorConfig | None = None
+) -> Starlette:
+    """The emulator as an ASGI app: from a :class:`Backend` (to share its state with in-process code), or
+    from an :class:`EmulatorConfig` (or ``config=``) to have one built. ``app.state.backend`` is the
+    backend either way, so a test can drive the clock in process (``app.state.backend.advance(30)``)."""
+    if isinstance(backend, EmulatorConfig):
+        backend, config = None, backend
     if backend is None:
         backend = Backend(config)
-    routes: list[Route] = _control_routes(backend)
-    for method, path, handler in V2_ROUTES + _extra_routes():
+    routes: list[Route] = control_routes(backend)
+    for method, path, handler in handlers.ROUTES:
         endpoint = make_endpoint(backend, _template(path), handler)
         routes.append(Route(path, endpoint, methods=[method], include_in_schema=False))
-    routes.append(Route("/{path:path}", make_endpoint(backend, "*", h.unknown_route), methods=ALL_METHODS))
+    catch_all = make_endpoint(backend, "*", handlers.unknown_route)
+    routes.append(Route("/{path:path}", catch_all, methods=ALL_METHODS))
     app = Starlette(routes=routes)
     app.state.backend = backend
     return app

@@ -1,12 +1,28 @@
-"""The emulator's clock: emulated epoch seconds, either scaled from real time or moved by hand."""
+"""The emulator's clock: emulated epoch seconds, either scaled from real time or moved by hand.
+
+Emulated time stays within ``[0, MAX_EPOCH]`` (the year 3000) and runs at most ``MAX_SCALE`` times faster
+than real time, so every timestamp the API shows stays a valid date.
+"""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
 
 from ocean.emulator.config import ClockMode
+
+#: 3000-01-01T00:00:00Z: the latest emulated time.
+MAX_EPOCH = 32_503_680_000.0
+#: The fastest emulated time may run, in emulated seconds per real second.
+MAX_SCALE = 100_000.0
+
+
+def check_scale(scale: float) -> float:
+    if not math.isfinite(scale) or not 0 < scale <= MAX_SCALE:
+        raise ValueError(f"scale must be a number above 0 and at most {MAX_SCALE:g}")
+    return scale
 
 
 class Clock:
@@ -23,8 +39,7 @@ class Clock:
         start: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        if scale <= 0:
-            raise ValueError("scale must be positive")
+        check_scale(scale)
         self._lock = threading.Lock()
         self._monotonic = monotonic
         self._mode: ClockMode = mode
@@ -44,7 +59,7 @@ class Clock:
         """Current emulated epoch seconds."""
         if self._mode == "manual":
             return self._base
-        return self._base + (self._monotonic() - self._real_base) * self._scale
+        return min(MAX_EPOCH, self._base + (self._monotonic() - self._real_base) * self._scale)
 
     def _rebase(self) -> None:
         self._base = self.now()
@@ -52,10 +67,15 @@ class Clock:
 
     def advance(self, seconds: float) -> float:
         """Move emulated time forward by ``seconds``; returns the new emulated time."""
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("the clock only moves forward, by a finite number of seconds")
         with self._lock:
             self._rebase()
+            if self._base + seconds > MAX_EPOCH:
+                raise ValueError(
+                    f"the clock can not move past {MAX_EPOCH:.0f} (the year 3000): at most "
+                    f"{MAX_EPOCH - self._base:.0f} seconds more"
+                )
             self._base += seconds
             return self._base
 
@@ -63,14 +83,15 @@ class Clock:
         """Jump to ``epoch`` (used when state is restored from a file); never moves backwards."""
         with self._lock:
             self._rebase()
-            self._base = max(self._base, epoch)
+            if math.isfinite(epoch):
+                self._base = min(MAX_EPOCH, max(self._base, epoch))
 
     def set_mode(self, mode: ClockMode, scale: float | None = None) -> None:
         """Switch between ``manual`` and ``scaled`` without a jump in emulated time."""
         if mode not in ("manual", "scaled"):
             raise ValueError(f"unknown clock mode {mode!r}")
-        if scale is not None and scale <= 0:
-            raise ValueError("scale must be positive")
+        if scale is not None:
+            check_scale(scale)
         with self._lock:
             self._rebase()
             self._mode = mode

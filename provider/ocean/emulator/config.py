@@ -1,31 +1,17 @@
-"""Emulator settings: clock, lifecycle durations (in emulated seconds), rate limits, persistence, auth."""
+"""Emulator settings: clock, lifecycle durations (in emulated seconds), rate limits, persistence, auth.
+
+The default durations are DigitalOcean's typical ones, from the project's one table,
+:mod:`ocean.api.models.durations`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
 
-ClockMode = Literal["scaled", "manual"]
+from ocean.api.models import durations
 
-#: How long each droplet action type stays ``in-progress``, in emulated seconds.
-DEFAULT_ACTION_S: dict[str, float] = {
-    "rename": 3.0,
-    "power_off": 10.0,
-    "shutdown": 15.0,
-    "power_on": 10.0,
-    "reboot": 20.0,
-    "power_cycle": 20.0,
-    "resize": 60.0,
-    "snapshot": 60.0,
-    "enable_backups": 5.0,
-    "disable_backups": 5.0,
-    "change_backup_policy": 5.0,
-    "enable_ipv6": 10.0,
-    "rebuild": 60.0,
-    "restore": 60.0,
-    "password_reset": 5.0,
-    "change_kernel": 5.0,
-}
+ClockMode = Literal["scaled", "manual"]
 
 
 @dataclass
@@ -36,19 +22,35 @@ class EmulatorConfig:
 
     time_scale: float = 1.0
     clock_mode: ClockMode = "scaled"
-    droplet_create_s: float = 30.0
-    droplet_delete_s: float = 2.0
-    action_s: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ACTION_S))
-    default_action_s: float = 10.0
-    firewall_settle_s: float = 5.0
-    vpc_peering_create_s: float = 10.0
-    vpc_peering_delete_s: float = 5.0
-    gc_stage_s: float = 5.0
-    gc_cancel_s: float = 3.0
+    droplet_create_s: float = durations.DROPLET_CREATE_S
+    droplet_delete_s: float = durations.DROPLET_DELETE_S
+    action_s: dict[str, float] = field(default_factory=lambda: dict(durations.ACTION_S))
+    default_action_s: float = durations.OTHER_ACTION_S
+    firewall_settle_s: float = durations.FIREWALL_SETTLE_S
+    vpc_peering_create_s: float = durations.VPC_PEERING_CREATE_S
+    vpc_peering_delete_s: float = durations.VPC_PEERING_DELETE_S
+    #: A destroyed droplet is still listed among its VPC's members (and still keeps the VPC from being
+    #: deleted) this long after it answers 404, as DigitalOcean's VPC service lags behind (terraform-provider-
+    #: digitalocean retries a refused VPC delete for that reason, PR #455).
+    vpc_member_lag_s: float = durations.VPC_MEMBER_LAG_S
+    #: The status ``DELETE /v2/vpcs/{id}`` answers for a VPC with members or peerings: 403, as the spec
+    #: documents, or 409 ("Can not delete VPC with members"), as the live API has been seen to answer
+    #: (pulumi-digitalocean#753, terraform-provider-digitalocean#1368).
+    vpc_delete_refusal_status: int = 403
+    #: Emulated seconds a droplet's operating system takes to power off after a ``shutdown`` action starts
+    #: (``None``: it is off when the action completes). Longer than the action: the action completes while
+    #: the droplet is still ``active``, and it goes ``off`` later, as DigitalOcean's shutdown is a signal
+    #: to the OS (the spec: it "guarantees that the command is issued, not that it succeeds").
+    guest_shutdown_s: float | None = None
+    gc_stage_s: float = durations.GARBAGE_COLLECTION_STAGE_S
+    gc_cancel_s: float = durations.GARBAGE_COLLECTION_CANCEL_S
     rate_limit_per_minute: int = 250
     rate_limit_per_hour: int = 5000
     state_file: str | None = None
+    #: The only bearer token ``/v2`` accepts (``None``: any non-empty token).
     token: str | None = None
+    #: The bearer token the ``/_emulator`` control API wants (``None``: ``token``, or open without one).
+    control_token: str | None = None
     request_log_size: int = 10_000
 
     def action_duration(self, action_type: str) -> float:

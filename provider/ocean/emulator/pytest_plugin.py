@@ -1,16 +1,18 @@
 """pytest fixtures for testing against the local DigitalOcean API emulator.
 
-Registered automatically (entry point ``pytest11: ocean_emulator``) wherever ``pulumi-ocean`` is installed:
+Registered automatically (entry point ``pytest11: ocean_emulator``) wherever ``pulumi-ocean`` is installed;
+the fixture names are namespaced so they do not collide with your own:
 
-- ``emulator``: a running emulator with a **manual** clock (time moves only when the test advances it);
-- ``emulator_factory``: start emulators with your own :class:`~ocean.emulator.config.EmulatorConfig` settings.
+- ``ocean_emulator``: a running emulator with a **manual** clock (time moves only when the test advances it);
+- ``ocean_emulator_factory``: start emulators with your own :class:`~ocean.emulator.config.EmulatorConfig`
+  settings.
 
 Example::
 
-    def test_droplet_becomes_active(emulator):
-        client = httpx.Client(base_url=emulator.base_url, headers={"Authorization": "Bearer test"})
+    def test_droplet_becomes_active(ocean_emulator):
+        client = ocean_emulator.client()
         droplet = client.post("/v2/droplets", json={...}).json()["droplet"]
-        emulator.control.advance(30)
+        ocean_emulator.control.advance(30)
         assert client.get(f"/v2/droplets/{droplet['id']}").json()["droplet"]["status"] == "active"
 """
 
@@ -33,8 +35,9 @@ TEST_TOKEN = "emulator-test-token"
 class EmulatorControl:
     """The ``/_emulator`` control API over HTTP, as used by tests."""
 
-    def __init__(self, base_url: str) -> None:
-        self._client = httpx.Client(base_url=base_url, timeout=10)
+    def __init__(self, base_url: str, token: str | None = None) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = httpx.Client(base_url=base_url, timeout=10, headers=headers)
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         response = self._client.request(method, f"/_emulator{path}", json=body)
@@ -62,7 +65,8 @@ class EmulatorControl:
     def fault(self, **rule: Any) -> dict[str, Any]:
         """Inject a fault, e.g. ``fault(method="POST", path="/v2/droplets", status=500, times=2)``,
         ``fault(path="/v2/actions/*", delay_s=3)``, ``fault(path="/v2/droplets/*", drop_connection=True)``,
-        ``fault(action_type="resize", outcome="errored")`` or ``fault(garbage_collection="failed")``."""
+        ``fault(action_type="resize", outcome="errored")``, ``fault(garbage_collection="failed")`` or
+        ``fault(firewall="failed", times=2)``."""
         result: dict[str, Any] = self._call("POST", "/faults", rule)["faults"][0]
         return result
 
@@ -80,6 +84,17 @@ class EmulatorControl:
         would: a manifest with one layer blob of ``size_bytes``. Returns ``{"manifest", "registry"}``."""
         body = {"repository": repository, "tag": tag, "size_bytes": size_bytes}
         result: dict[str, Any] = self._call("POST", f"/registry/{registry}/push", body)
+        return result
+
+    def add_vpc_member(
+        self, vpc_id: str, urn: str, name: str, leaves_after_s: float | None = None
+    ) -> dict[str, Any]:
+        """Put a resource the emulator does not run (``urn`` such as ``do:loadbalancer:lb-1``) into a VPC:
+        listed as a member, it keeps the VPC from being deleted until it leaves (``leaves_after_s``)."""
+        body: dict[str, Any] = {"urn": urn, "name": name}
+        if leaves_after_s is not None:
+            body["leaves_after_s"] = leaves_after_s
+        result: dict[str, Any] = self._call("POST", f"/vpcs/{vpc_id}/members", body)["member"]
         return result
 
     def state(self) -> dict[str, Any]:
@@ -100,7 +115,7 @@ class RunningEmulator:
         self.clock: Clock = server.backend.clock
         self.config: EmulatorConfig = server.config
         self.token: str = server.config.token or TEST_TOKEN
-        self.control = EmulatorControl(server.base_url)
+        self.control = EmulatorControl(server.base_url, server.config.control_token or server.config.token)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -123,11 +138,12 @@ def _start(**config_kwargs: Any) -> RunningEmulator:
 
 
 @pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
+def ocean_emulator() -> Iterator[RunningEmulator]:
     """A running DigitalOcean API emulator for one test, on a free loopback port, with a MANUAL clock.
 
-    Nothing changes with time until the test calls ``emulator.control.advance(seconds)`` (or
-    ``emulator.clock.advance``): a droplet stays ``new`` until 30 emulated seconds have passed. Attributes:
+    Nothing changes with time until the test calls ``ocean_emulator.control.advance(seconds)`` (or, in
+    process, ``ocean_emulator.backend.advance(seconds)``): a droplet stays ``new`` until 30 emulated seconds
+    have passed. Attributes:
     ``base_url``, ``backend`` (in-process state), ``clock``, ``control`` (reset/advance/fault/clear_faults/
     requests over the HTTP control API), ``token`` and ``headers`` (any non-empty bearer token is accepted).
     """
@@ -139,8 +155,8 @@ def emulator() -> Iterator[RunningEmulator]:
 
 
 @pytest.fixture
-def emulator_factory() -> Iterator[Callable[..., RunningEmulator]]:
-    """Start emulators with custom settings: ``emulator_factory(time_scale=50, clock_mode="scaled",
+def ocean_emulator_factory() -> Iterator[Callable[..., RunningEmulator]]:
+    """Start emulators with custom settings: ``ocean_emulator_factory(time_scale=50, clock_mode="scaled",
     rate_limit_per_minute=5, token="secret", state_file=str(tmp_path / "state.db"))``. Keyword arguments are
     :class:`~ocean.emulator.config.EmulatorConfig` fields; the clock is manual unless ``clock_mode`` says
     otherwise. Every emulator started is stopped at teardown."""

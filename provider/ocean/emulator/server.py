@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib.util
+import math
 import signal
 import socket
 import sys
@@ -18,10 +19,12 @@ import uvicorn
 from uvicorn.config import HTTP_PROTOCOLS
 from uvicorn.importer import import_from_string
 
+from ocean.api.models import durations
 from ocean.emulator.app import create_app
 from ocean.emulator.backend import Backend
 from ocean.emulator.clock import Clock
 from ocean.emulator.config import EmulatorConfig
+from ocean.emulator.log import log_to_stderr
 from ocean.emulator.pipeline import TRANSPORT_SCOPE_KEY
 
 
@@ -169,10 +172,88 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--time-scale", type=float, default=1.0, help="emulated seconds per real second")
     parser.add_argument("--manual-clock", action="store_true", help="time moves only via /_emulator/clock")
     parser.add_argument("--state", default=None, help="SQLite file that keeps state across restarts")
-    parser.add_argument("--token", default=None, help="the only accepted bearer token (default: any)")
-    parser.add_argument("--rate-limit-per-minute", type=int, default=250)
-    parser.add_argument("--rate-limit-per-hour", type=int, default=5000)
+    parser.add_argument(
+        "--token",
+        default=None,
+        help="the only accepted bearer token, for /v2 and the control API (default: any)",
+    )
+    parser.add_argument(
+        "--control-token",
+        default=None,
+        help="a separate bearer token for the /_emulator control API (default: --token, or open without one)",
+    )
+    parser.add_argument(
+        "--rate-limit-per-minute",
+        type=_limit,
+        default=250,
+        help="requests per token per real minute (0: no limit)",
+    )
+    parser.add_argument(
+        "--rate-limit-per-hour",
+        type=_limit,
+        default=5000,
+        help="requests per token per real hour (0: no limit)",
+    )
+    parser.add_argument(
+        "--guest-shutdown-s",
+        type=_seconds,
+        default=None,
+        help="emulated seconds a droplet's OS takes to power off after a shutdown action starts "
+        "(default: by the time the action completes)",
+    )
+    parser.add_argument(
+        "--vpc-member-lag-s",
+        type=_seconds,
+        default=durations.VPC_MEMBER_LAG_S,
+        help="emulated seconds a deleted droplet stays listed among its VPC's members after it answers 404 "
+        f"(default {durations.VPC_MEMBER_LAG_S:g})",
+    )
+    parser.add_argument(
+        "--vpc-delete-refusal-status",
+        type=int,
+        choices=(403, 409),
+        default=403,
+        help="the status DELETE /v2/vpcs/{id} answers for a VPC with members: 403 (the spec) or 409 "
+        "(the live API)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="do not log error answers to stderr")
     return parser
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not math.isfinite(seconds) or seconds < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds")
+    return seconds
+
+
+def _limit(value: str) -> int:
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a request count (0 for no limit)")
+    return limit
+
+
+def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
+    """The emulator's settings from ``ocean emulator serve``'s flags."""
+    return EmulatorConfig(
+        time_scale=args.time_scale,
+        clock_mode="manual" if args.manual_clock else "scaled",
+        state_file=args.state,
+        token=args.token,
+        control_token=args.control_token,
+        rate_limit_per_minute=args.rate_limit_per_minute,
+        rate_limit_per_hour=args.rate_limit_per_hour,
+        guest_shutdown_s=args.guest_shutdown_s,
+        vpc_member_lag_s=args.vpc_member_lag_s,
+        vpc_delete_refusal_status=args.vpc_delete_refusal_status,
+    )
 
 
 def serve_main(argv: list[str] | None = None) -> int:
@@ -181,14 +262,9 @@ def serve_main(argv: list[str] | None = None) -> int:
     if args_list[:1] == ["serve"]:
         args_list = args_list[1:]
     args = _parser().parse_args(args_list)
-    config = EmulatorConfig(
-        time_scale=args.time_scale,
-        clock_mode="manual" if args.manual_clock else "scaled",
-        state_file=args.state,
-        token=args.token,
-        rate_limit_per_minute=args.rate_limit_per_minute,
-        rate_limit_per_hour=args.rate_limit_per_hour,
-    )
+    config = config_from_args(args)
+    if not args.quiet:
+        log_to_stderr()
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -5,12 +5,16 @@ A :class:`Body` names each top-level property's JSON type and which properties a
 breaks its shape is refused with DigitalOcean's error envelope and a message naming the property: ``422
 unprocessable_entity`` by default, ``400 bad_request`` for the operations whose spec documents a 400
 instead (the firewall paths). A body that is not JSON at all is refused with 400 by the pipeline.
+
+An explicit ``null`` for an optional property means "not given", as the live API takes it (and as Go
+clients such as godo send it: ``"ssh_keys": null``, ``"tags": null``), even where the spec does not mark
+the property nullable; services never see those nulls.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ocean.emulator.errors import EmulatorError, bad_request, unprocessable
@@ -63,19 +67,19 @@ class Body:
     #: At least one of these must be given (the spec's ``anyOf`` of ``required`` lists).
     one_of_required: tuple[str, ...] = ()
     status: int = 422
-    nullable: frozenset[str] = field(default_factory=frozenset)
 
     def _error(self, message: str) -> EmulatorError:
         return bad_request(message) if self.status == 400 else unprocessable(message)
 
     def check(self, body: Json) -> Json:
+        body = {k: v for k, v in body.items() if v is not None or k in self.required}
         for name in self.required:
             if body.get(name) is None:
                 raise self._error(f"{name} is required")
         if self.one_of_required and all(body.get(n) is None for n in self.one_of_required):
             raise self._error(f"{' or '.join(self.one_of_required)} is required")
         for name, spec in self.fields.items():
-            if name not in body or (body[name] is None and name in self.nullable):
+            if name not in body:
                 continue
             if not _matches(body[name], spec):
                 raise self._error(f"{name} must be {_describe(spec)}")

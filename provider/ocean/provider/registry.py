@@ -11,6 +11,8 @@ def resources() -> dict[str, Any]:
     from ocean.resources.container_registry import ContainerRegistry
     from ocean.resources.droplet import Droplet
     from ocean.resources.droplet_snapshot import DropletSnapshot
+    from ocean.resources.firewall import Firewall
+    from ocean.resources.firewall_rule import FirewallRule
     from ocean.resources.registry_garbage_collection import RegistryGarbageCollection
     from ocean.resources.registry_subscription import RegistrySubscription
     from ocean.resources.vpc import Vpc
@@ -21,6 +23,8 @@ def resources() -> dict[str, Any]:
         for cls in (
             Droplet,
             DropletSnapshot,
+            Firewall,
+            FirewallRule,
             Vpc,
             VpcPeering,
             ContainerRegistry,

@@ -211,7 +211,8 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
         return provider_pb2.DiffResponse(
             changes=provider_pb2.DiffResponse.DIFF_SOME if d.changes else provider_pb2.DiffResponse.DIFF_NONE,
             replaces=d.replaces,
-            diffs=sorted(d.detailed),
+            # Top-level properties only: detailed keys may be paths (`inboundRules[2]`).
+            diffs=sorted({k.split("[", 1)[0].split(".", 1)[0] for k in d.detailed}),
             detailedDiff={k: provider_pb2.PropertyDiff(kind=_DIFF_KIND[v]) for k, v in d.detailed.items()},
             hasDetailedDiff=True,
             deleteBeforeReplace=d.delete_before_replace,

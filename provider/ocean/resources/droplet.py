@@ -23,6 +23,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from ocean.api.models import durations
 from ocean.resources.base import (
     MARK,
     CheckFailure,
@@ -52,7 +53,7 @@ DEFAULT_UPDATE_TIMEOUT = 30 * 60
 DEFAULT_DELETE_TIMEOUT = 10 * 60
 DEFAULT_SHUTDOWN_GRACE = 60
 # What DigitalOcean usually takes for a create, so the waiter polls densely around then.
-EXPECTED_CREATE_S = 30.0
+EXPECTED_CREATE_S = durations.DROPLET_CREATE_S
 # DigitalOcean's limits (the API reference): user data "may not exceed 64 KiB"; tag names.
 USER_DATA_MAX_BYTES = 64 * 1024
 TAG_RE = re.compile(r"^[A-Za-z0-9:_-]{1,255}$")
@@ -215,8 +216,11 @@ class DropletArgs(Model):
         int,
         Field(
             default=DEFAULT_SHUTDOWN_GRACE,
-            description="Seconds to wait for a graceful shutdown (before a resize or `running: false`) "
-            "before powering the droplet off forcibly.",
+            description="Seconds a graceful shutdown (before a resize, or for `running: false`) may take, "
+            "counted from when DigitalOcean accepts it. A droplet still on when the grace period is over is "
+            "powered off forcibly then, or, if DigitalOcean's shutdown action is still in progress (it "
+            "refuses a power off until the action ends), the moment that action ends. A shutdown action "
+            "that errors is followed by a power off at once; `0` powers off at once, without a shutdown.",
             ge=0,
         ),
     ]
@@ -567,7 +571,7 @@ class Droplet(Resource):
                 await ops.act("resize", size=news["size"], disk=bool(news.get("resizeDisk")))
                 applied["size"] = news["size"]
                 if was_running and want_running:
-                    await ops.act("power_on")
+                    await ops.power_on()
             features = set(live.features or [])
             if bool(news.get("backups")) != ("backups" in features):
                 if news.get("backups"):
@@ -686,34 +690,133 @@ class _Ops:
         return None if action is None else await self.wait(action.id, kind)
 
     async def power_down(self, grace: int) -> None:
-        """Shut down gracefully; after `grace` seconds without success, power off (at once for 0)."""
-        from ocean.api import errors
+        """Turn the droplet off: a graceful shutdown, and a power off if it is still on `grace` seconds
+        after DigitalOcean accepted the shutdown (at once with `grace` 0: no shutdown is attempted).
+
+        What DigitalOcean does, which decides each step:
+        - the spec's droplet action table: a shutdown "guarantees that the command is issued, not that it
+          succeeds. The preferred way to turn off a Droplet is to attempt a shutdown, with a reasonable
+          timeout, followed by a power_off action to ensure the Droplet is off";
+        - the shutdown action may end `completed` while the droplet stays `active` (the OS ignored the
+          signal, or is still shutting down: digitalocean/api-v2#79, #91), or `errored`
+          (meilisearch/meilisearch-digitalocean#219). So the droplet's status, not the action's, says
+          whether it is off;
+        - while the shutdown action is in progress the droplet is locked, and a power_off is refused
+          with 422 "Droplet already has a pending event." (hashicorp/packer#1786): it can only follow
+          the shutdown action's end;
+        - a power_off of a droplet that is already off answers 422 "Droplet is already powered off."
+          (terraform-provider-digitalocean treats it as success, as we do: "already off" at any step is
+          success).
+        """
+        from ocean.api import errors, waiters
 
         if grace <= 0:
-            await self.act("power_off", unless=lambda d: d.status == "off")
+            await self.power_off()
             return
-        action = await self.post("shutdown")
+        try:
+            action = await self.post("shutdown", unless=_is_off)
+        except errors.Unprocessable as e:
+            if not isinstance(e, errors.PendingEvent) and await self.is_off():
+                return  # "already off"
+            raise
+        if action is None:
+            return  # it went off while another action held it
+        accepted = self.ctx.clock()
         try:
             await self.wait(action.id, "shutdown", within=float(grace))
-            return
-        except (errors.WaitTimeout, errors.ActionErrored) as e:
-            if isinstance(e, errors.WaitTimeout) and self.ctx.remaining(self.deadline) <= 0:
-                raise
+        except errors.ActionErrored:
+            if await self.is_off():
+                return
             await self.ctx.report(
-                f"droplet {self.droplet_id} did not shut down within {grace}s; powering it off"
+                f"droplet {self.droplet_id}: DigitalOcean's shutdown action errored; powering it off"
             )
-        # The shutdown may still be running (the droplet is locked): power_off waits for the lock, and is
-        # skipped if the droplet went off meanwhile.
-        droplet = await self.ctx.api.droplets.get(self.droplet_id)
-        if droplet.status != "off":
-            await self.act("power_off", unless=lambda d: d.status == "off")
+            await self.power_off()
+            return
+        except errors.WaitTimeout:
+            if self.ctx.remaining(self.deadline) <= 0:
+                raise
+            # Past the grace period with the shutdown still in progress: DigitalOcean refuses a power_off
+            # until it ends, so wait for its end (not a storm of refused requests), then power off.
+            await self.ctx.report(
+                f"droplet {self.droplet_id} did not shut down within {grace}s; powering it off once "
+                f"DigitalOcean ends its shutdown action {action.id}"
+            )
+            try:
+                await self.wait(action.id, "shutdown")
+            except errors.ActionErrored:
+                pass
+            if not await self.is_off():
+                await self.power_off()
+            return
+        if await self.is_off():
+            return
+        # The signal was delivered and the droplet is still on: its OS may be on its way down, or
+        # ignore the signal. It gets the rest of the grace period, then the plug is pulled.
+        left = min(grace - (self.ctx.clock() - accepted), self.ctx.remaining(self.deadline))
+        if left > 0:
+            await self.ctx.report(
+                f"waiting up to {left:.0f}s more for droplet {self.droplet_id} to shut down"
+            )
+            try:
+                await waiters.wait_for_status(
+                    lambda: self.ctx.api.droplets.get(self.droplet_id),
+                    _is_off,
+                    what=f"droplet {self.droplet_id} to shut down",
+                    timeout=left,
+                    cancel=self.ctx.cancel,
+                    on_progress=self.ctx.progress,
+                    clock=self.ctx.clock,
+                    sleep=self.ctx.sleep,
+                )
+                return
+            except errors.WaitTimeout:
+                if self.ctx.remaining(self.deadline) <= 0:
+                    raise
+        await self.ctx.report(f"droplet {self.droplet_id} did not shut down within {grace}s; powering it off")
+        await self.power_off()
+
+    async def power_off(self) -> None:
+        """Power the droplet off; "already off" (answered, or found after an error) is success."""
+        from ocean.api import errors
+
+        try:
+            await self.act("power_off", unless=_is_off)
+        except (errors.Unprocessable, errors.ActionErrored) as e:
+            if isinstance(e, errors.PendingEvent) or not await self.is_off():
+                raise
+
+    async def power_on(self) -> None:
+        """Power the droplet on; "already on" (DigitalOcean's 422 "Droplet is already powered on.", as
+        when someone powered it on meanwhile) is success."""
+        from ocean.api import errors
+
+        try:
+            await self.act("power_on", unless=lambda d: d.status == "active")
+        except errors.Unprocessable as e:
+            if isinstance(e, errors.PendingEvent):
+                raise
+            if (await self.ctx.api.droplets.get(self.droplet_id)).status != "active":
+                raise
+
+    async def is_off(self) -> bool:
+        return _is_off(await self.ctx.api.droplets.get(self.droplet_id))
 
     async def converge_power(self, want_running: bool, grace: int) -> None:
         droplet = await self.ctx.api.droplets.get(self.droplet_id)
         if want_running and droplet.status == "off":
-            await self.act("power_on")
+            await self.power_on()
         elif not want_running and droplet.status == "active":
             await self.power_down(grace)
+
+
+def _grace(inputs: Mapping[str, Any]) -> int:
+    """The shutdown grace period; 0 is a value (no shutdown), only a missing one is the default."""
+    grace = inputs.get("shutdownGracePeriod")
+    return DEFAULT_SHUTDOWN_GRACE if grace is None else int(grace)
+
+
+def _is_off(droplet: Any) -> bool:
+    return bool(droplet.status == "off")
 
 
 async def _partial(
@@ -774,12 +877,6 @@ async def _made_by(ctx: Context, body: Mapping[str, Any], mark: str | None) -> l
 async def _create_action_ids(ctx: Context, droplet_id: int) -> list[int]:
     """The droplet's create action, for a droplet whose create answer we never read."""
     return [a.id async for a in ctx.api.droplet_actions.list(droplet_id) if a.type == "create"]
-
-
-def _grace(inputs: Mapping[str, Any]) -> int:
-    """The shutdown grace period; 0 means no wait at all (power off at once)."""
-    value = inputs.get("shutdownGracePeriod")
-    return value if isinstance(value, int) and not isinstance(value, bool) else DEFAULT_SHUTDOWN_GRACE
 
 
 def _static_problems(label: str, inputs: Mapping[str, Any]) -> list[CheckFailure]:

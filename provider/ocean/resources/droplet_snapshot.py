@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
+from ocean.api.models import durations
 from ocean.resources.base import (
     CheckFailure,
     Context,
@@ -28,7 +29,7 @@ from ocean.resources.base import (
 TOKEN = "ocean:index:DropletSnapshot"
 DEFAULT_CREATE_TIMEOUT = 60 * 60
 DEFAULT_DELETE_TIMEOUT = 5 * 60
-EXPECTED_SNAPSHOT_S = 120.0
+EXPECTED_SNAPSHOT_S = durations.ACTION_S["snapshot"]
 NAME_MAX = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

@@ -1,7 +1,7 @@
 """Lookups (Pulumi functions, `invoke`s): read-only queries a program can make while it runs.
 
-In the SDK they are `get_regions`, `get_sizes`, `get_image`, `get_droplet`, `get_vpc`, `get_vpc_peering`
-and `get_garbage_collection`.
+In the SDK they are `get_regions`, `get_sizes`, `get_image`, `get_droplet`, `get_firewall`, `get_vpc`,
+`get_vpc_peering` and `get_garbage_collection`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pydantic import Field
 
 from ocean.resources.adoption import without_marks
 from ocean.resources.base import CheckFailure, Context, Model, validate
+from ocean.resources.firewall import FirewallInboundRule, FirewallOutboundRule, FirewallPendingChange
 
 
 class RegionInfo(Model):
@@ -159,6 +160,27 @@ class GetVpcPeeringResult(Model):
     vpc_ids: Annotated[list[str], Field(description="The ids of the two peered VPCs.")]
     status: Annotated[str, Field(description="`PROVISIONING`, `ACTIVE` or `DELETING`.")]
     created_at: Annotated[str, Field(description="When it was created (RFC 3339).")]
+
+
+class GetFirewallArgs(Model):
+    id: Annotated[str | None, Field(default=None, description="The firewall id.")]
+    name: Annotated[
+        str | None, Field(default=None, description="The firewall name (must match exactly one firewall).")
+    ]
+
+
+class GetFirewallResult(Model):
+    firewall_id: Annotated[str, Field(description="The firewall id.")]
+    name: Annotated[str, Field(description="The firewall's name.")]
+    status: Annotated[str, Field(description="`waiting`, `succeeded` or `failed`.")]
+    created_at: Annotated[str, Field(description="When it was created (RFC 3339).")]
+    pending_changes: Annotated[
+        list[FirewallPendingChange], Field(description="Droplets DigitalOcean is still applying it to.")
+    ]
+    droplet_ids: Annotated[list[int], Field(description="The droplets it applies to by id.")]
+    tags: Annotated[list[str], Field(description="The tags of droplets it applies to.")]
+    inbound_rules: Annotated[list[FirewallInboundRule], Field(description="Its inbound rules.")]
+    outbound_rules: Annotated[list[FirewallOutboundRule], Field(description="Its outbound rules.")]
 
 
 class LookupError_(Exception):
@@ -356,6 +378,28 @@ async def _get_vpc_peering(ctx: Context, args: dict[str, Any]) -> dict[str, Any]
     }
 
 
+async def _get_firewall(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    from ocean.resources.firewall import to_state
+
+    if (args.get("id") is None) == (args.get("name") is None):
+        raise LookupError_("getFirewall: give exactly one of `id` or `name`")
+    if args.get("id") is not None:
+        fw = await ctx.api.firewalls.get(str(args["id"]))
+    else:
+        found = [f async for f in ctx.api.firewalls.list() if f.name == args["name"]]
+        if len(found) != 1:
+            raise LookupError_(
+                f"getFirewall: {len(found)} firewalls are named {args['name']!r}; a name must match exactly "
+                "one (look it up by `id` instead)"
+            )
+        fw = found[0]
+    state = to_state(fw, {})
+    return {**{k: state[k] for k in _FIREWALL_RESULT_KEYS}, "createdAt": state["createdAt"] or ""}
+
+
+_FIREWALL_RESULT_KEYS = tuple(GetFirewallResult.wire_name(f) for f in GetFirewallResult.model_fields)
+
+
 def _function(
     token: str, description: str, args: type[Model], result: type[Model], run: Any
 ) -> type[Function]:
@@ -414,5 +458,12 @@ FUNCTIONS: list[type[Function]] = [
         GetVpcPeeringArgs,
         GetVpcPeeringResult,
         _get_vpc_peering,
+    ),
+    _function(
+        "ocean:index:getFirewall",
+        "An existing firewall, by id or by (unique) name, with all of its rules.",
+        GetFirewallArgs,
+        GetFirewallResult,
+        _get_firewall,
     ),
 ]

@@ -8,7 +8,10 @@ import typing
 from .container_registry import *
 from .droplet import *
 from .droplet_snapshot import *
+from .firewall import *
+from .firewall_rule import *
 from .get_droplet import *
+from .get_firewall import *
 from .get_garbage_collection import *
 from .get_image import *
 from .get_regions import *
@@ -41,6 +44,8 @@ _utilities.register(
    "ocean:index:ContainerRegistry": "ContainerRegistry",
    "ocean:index:Droplet": "Droplet",
    "ocean:index:DropletSnapshot": "DropletSnapshot",
+   "ocean:index:Firewall": "Firewall",
+   "ocean:index:FirewallRule": "FirewallRule",
    "ocean:index:RegistryGarbageCollection": "RegistryGarbageCollection",
    "ocean:index:RegistrySubscription": "RegistrySubscription",
    "ocean:index:Vpc": "Vpc",

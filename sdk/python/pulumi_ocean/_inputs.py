@@ -11,6 +11,8 @@ from . import _utilities
 
 __all__ = [
     'DropletBackupPolicyArgs',
+    'FirewallInboundRuleArgs',
+    'FirewallOutboundRuleArgs',
 ]
 
 @pulumi.input_type
@@ -66,5 +68,243 @@ class DropletBackupPolicyArgs:
     @weekday.setter
     def weekday(self, value: Optional[pulumi.Input[str]]):
         pulumi.set(self, "weekday", value)
+
+
+@pulumi.input_type
+class FirewallInboundRuleArgs:
+    def __init__(__self__, *,
+                 protocol: pulumi.Input[str],
+                 port_range: Optional[pulumi.Input[str]] = None,
+                 source_addresses: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+                 source_droplet_ids: Optional[pulumi.Input[Sequence[pulumi.Input[int]]]] = None,
+                 source_kubernetes_ids: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+                 source_load_balancer_uids: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+                 source_tags: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None):
+        """
+        Traffic a firewall lets in: a protocol, its ports, and at least one source.
+        :param pulumi.Input[str] protocol: The protocol of the traffic allowed. One of `tcp`, `udp`, `icmp`.
+        :param pulumi.Input[str] port_range: The ports: one port (`"22"`), a range (`"8000-9000"`) or `"all"` (the default for tcp and udp; `"0"` and `"1-65535"` mean the same). Leave it out for icmp, which has no ports.
+        :param pulumi.Input[Sequence[pulumi.Input[str]]] source_addresses: IPv4/IPv6 addresses and CIDRs the rule allows traffic from (`["0.0.0.0/0", "::/0"]` for anywhere). Compared as networks: `10.0.0.1` = `10.0.0.1/32`.
+        :param pulumi.Input[Sequence[pulumi.Input[int]]] source_droplet_ids: Droplet ids the rule allows traffic from.
+        :param pulumi.Input[Sequence[pulumi.Input[str]]] source_kubernetes_ids: Kubernetes cluster ids the rule allows traffic from.
+        :param pulumi.Input[Sequence[pulumi.Input[str]]] source_load_balancer_uids: Load balancer ids the rule allows traffic from.
+        :param pulumi.Input[Sequence[pulumi.Input[str]]] source_tags: Tag names (case-insensitive) of droplets the rule allows traffic from.
+        """
+        pulumi.set(__self__, "protocol", protocol)
+        if port_range is not None:
+            pulumi.set(__self__, "port_range", port_range)
+        if source_addresses is not None:
+            pulumi.set(__self__, "source_addresses", source_addresses)
+        if source_droplet_ids is not None:
+            pulumi.set(__self__, "source_droplet_ids", source_droplet_ids)
+        if source_kubernetes_ids is not None:
+            pulumi.set(__self__, "source_kubernetes_ids", source_kubernetes_ids)
+        if source_load_balancer_uids is not None:
+            pulumi.set(__self__, "source_load_balancer_uids", source_load_balancer_uids)
+        if source_tags is not None:
+            pulumi.set(__self__, "source_tags", source_tags)
+
+    @property
+    @pulumi.getter
+    def protocol(self) -> pulumi.Input[str]:
+        """
+        The protocol of the traffic allowed. One of `tcp`, `udp`, `icmp`.
+        """
+        return pulumi.get(self, "protocol")
+
+    @protocol.setter
+    def protocol(self, value: pulumi.Input[str]):
+        pulumi.set(self, "protocol", value)
+
+    @property
+    @pulumi.getter(name="portRange")
+    def port_range(self) -> Optional[pulumi.Input[str]]:
+        """
+        The ports: one port (`"22"`), a range (`"8000-9000"`) or `"all"` (the default for tcp and udp; `"0"` and `"1-65535"` mean the same). Leave it out for icmp, which has no ports.
+        """
+        return pulumi.get(self, "port_range")
+
+    @port_range.setter
+    def port_range(self, value: Optional[pulumi.Input[str]]):
+        pulumi.set(self, "port_range", value)
+
+    @property
+    @pulumi.getter(name="sourceAddresses")
+    def source_addresses(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+        """
+        IPv4/IPv6 addresses and CIDRs the rule allows traffic from (`["0.0.0.0/0", "::/0"]` for anywhere). Compared as networks: `10.0.0.1` = `10.0.0.1/32`.
+        """
+        return pulumi.get(self, "source_addresses")
+
+    @source_addresses.setter
+    def source_addresses(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]):
+        pulumi.set(self, "source_addresses", value)
+
+    @property
+    @pulumi.getter(name="sourceDropletIds")
+    def source_droplet_ids(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[int]]]]:
+        """
+        Droplet ids the rule allows traffic from.
+        """
+        return pulumi.get(self, "source_droplet_ids")
+
+    @source_droplet_ids.setter
+    def source_droplet_ids(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[int]]]]):
+        pulumi.set(self, "source_droplet_ids", value)
+
+    @property
+    @pulumi.getter(name="sourceKubernetesIds")
+    def source_kubernetes_ids(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+        """
+        Kubernetes cluster ids the rule allows traffic from.
+        """
+        return pulumi.get(self, "source_kubernetes_ids")
+
+    @source_kubernetes_ids.setter
+    def source_kubernetes_ids(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]):
+        pulumi.set(self, "source_kubernetes_ids", value)
+
+    @property
+    @pulumi.getter(name="sourceLoadBalancerUids")
+    def source_load_balancer_uids(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+        """
+        Load balancer ids the rule allows traffic from.
+        """
+        return pulumi.get(self, "source_load_balancer_uids")
+
+    @source_load_balancer_uids.setter
+    def source_load_balancer_uids(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]):
+        pulumi.set(self, "source_load_balancer_uids", value)
+
+    @property
+    @pulumi.getter(name="sourceTags")
+    def source_tags(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+        """
+        Tag names (case-insensitive) of droplets the rule allows traffic from.
+        """
+        return pulumi.get(self, "source_tags")
+
+    @source_tags.setter
+    def source_tags(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]):
+        pulumi.set(self, "source_tags", value)
+
+
+@pulumi.input_type
+class FirewallOutboundRuleArgs:
+    def __init__(__self__, *,
+                 protocol: pulumi.Input[str],
+                 destination_addresses: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+                 destination_droplet_ids: Optional[pulumi.Input[Sequence[pulumi.Input[int]]]] = None,
+                 destination_kubernetes_ids: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+                 destination_load_balancer_uids: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+                 destination_tags: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+                 port_range: Optional[pulumi.Input[str]] = None):
+        """
+        Traffic a firewall lets out: a protocol, its ports, and at least one destination.
+        :param pulumi.Input[str] protocol: The protocol of the traffic allowed. One of `tcp`, `udp`, `icmp`.
+        :param pulumi.Input[Sequence[pulumi.Input[str]]] destination_addresses: IPv4/IPv6 addresses and CIDRs the rule allows traffic to (`["0.0.0.0/0", "::/0"]` for anywhere). Compared as networks: `10.0.0.1` = `10.0.0.1/32`.
+        :param pulumi.Input[Sequence[pulumi.Input[int]]] destination_droplet_ids: Droplet ids the rule allows traffic to.
+        :param pulumi.Input[Sequence[pulumi.Input[str]]] destination_kubernetes_ids: Kubernetes cluster ids the rule allows traffic to.
+        :param pulumi.Input[Sequence[pulumi.Input[str]]] destination_load_balancer_uids: Load balancer ids the rule allows traffic to.
+        :param pulumi.Input[Sequence[pulumi.Input[str]]] destination_tags: Tag names (case-insensitive) of droplets the rule allows traffic to.
+        :param pulumi.Input[str] port_range: The ports: one port (`"22"`), a range (`"8000-9000"`) or `"all"` (the default for tcp and udp; `"0"` and `"1-65535"` mean the same). Leave it out for icmp, which has no ports.
+        """
+        pulumi.set(__self__, "protocol", protocol)
+        if destination_addresses is not None:
+            pulumi.set(__self__, "destination_addresses", destination_addresses)
+        if destination_droplet_ids is not None:
+            pulumi.set(__self__, "destination_droplet_ids", destination_droplet_ids)
+        if destination_kubernetes_ids is not None:
+            pulumi.set(__self__, "destination_kubernetes_ids", destination_kubernetes_ids)
+        if destination_load_balancer_uids is not None:
+            pulumi.set(__self__, "destination_load_balancer_uids", destination_load_balancer_uids)
+        if destination_tags is not None:
+            pulumi.set(__self__, "destination_tags", destination_tags)
+        if port_range is not None:
+            pulumi.set(__self__, "port_range", port_range)
+
+    @property
+    @pulumi.getter
+    def protocol(self) -> pulumi.Input[str]:
+        """
+        The protocol of the traffic allowed. One of `tcp`, `udp`, `icmp`.
+        """
+        return pulumi.get(self, "protocol")
+
+    @protocol.setter
+    def protocol(self, value: pulumi.Input[str]):
+        pulumi.set(self, "protocol", value)
+
+    @property
+    @pulumi.getter(name="destinationAddresses")
+    def destination_addresses(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+        """
+        IPv4/IPv6 addresses and CIDRs the rule allows traffic to (`["0.0.0.0/0", "::/0"]` for anywhere). Compared as networks: `10.0.0.1` = `10.0.0.1/32`.
+        """
+        return pulumi.get(self, "destination_addresses")
+
+    @destination_addresses.setter
+    def destination_addresses(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]):
+        pulumi.set(self, "destination_addresses", value)
+
+    @property
+    @pulumi.getter(name="destinationDropletIds")
+    def destination_droplet_ids(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[int]]]]:
+        """
+        Droplet ids the rule allows traffic to.
+        """
+        return pulumi.get(self, "destination_droplet_ids")
+
+    @destination_droplet_ids.setter
+    def destination_droplet_ids(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[int]]]]):
+        pulumi.set(self, "destination_droplet_ids", value)
+
+    @property
+    @pulumi.getter(name="destinationKubernetesIds")
+    def destination_kubernetes_ids(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+        """
+        Kubernetes cluster ids the rule allows traffic to.
+        """
+        return pulumi.get(self, "destination_kubernetes_ids")
+
+    @destination_kubernetes_ids.setter
+    def destination_kubernetes_ids(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]):
+        pulumi.set(self, "destination_kubernetes_ids", value)
+
+    @property
+    @pulumi.getter(name="destinationLoadBalancerUids")
+    def destination_load_balancer_uids(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+        """
+        Load balancer ids the rule allows traffic to.
+        """
+        return pulumi.get(self, "destination_load_balancer_uids")
+
+    @destination_load_balancer_uids.setter
+    def destination_load_balancer_uids(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]):
+        pulumi.set(self, "destination_load_balancer_uids", value)
+
+    @property
+    @pulumi.getter(name="destinationTags")
+    def destination_tags(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+        """
+        Tag names (case-insensitive) of droplets the rule allows traffic to.
+        """
+        return pulumi.get(self, "destination_tags")
+
+    @destination_tags.setter
+    def destination_tags(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]):
+        pulumi.set(self, "destination_tags", value)
+
+    @property
+    @pulumi.getter(name="portRange")
+    def port_range(self) -> Optional[pulumi.Input[str]]:
+        """
+        The ports: one port (`"22"`), a range (`"8000-9000"`) or `"all"` (the default for tcp and udp; `"0"` and `"1-65535"` mean the same). Leave it out for icmp, which has no ports.
+        """
+        return pulumi.get(self, "port_range")
+
+    @port_range.setter
+    def port_range(self, value: Optional[pulumi.Input[str]]):
+        pulumi.set(self, "port_range", value)
 
 

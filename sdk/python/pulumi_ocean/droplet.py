@@ -43,7 +43,7 @@ class DropletArgs:
         :param pulumi.Input[str] name: The droplet's name, which is also its hostname. Defaults to the Pulumi resource name plus a random suffix. Changing it renames the droplet in place.
         :param pulumi.Input[bool] resize_disk: When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default) only CPU and memory change, and the resize can be undone.
         :param pulumi.Input[bool] running: Whether the droplet is powered on. `false` shuts it down (gracefully, then forcibly after `shutdownGracePeriod`); `true` powers it on.
-        :param pulumi.Input[int] shutdown_grace_period: Seconds to wait for a graceful shutdown (before a resize or `running: false`) before powering the droplet off forcibly.
+        :param pulumi.Input[int] shutdown_grace_period: Seconds a graceful shutdown (before a resize, or for `running: false`) may take, counted from when DigitalOcean accepts it. A droplet still on when the grace period is over is powered off forcibly then, or, if DigitalOcean's shutdown action is still in progress (it refuses a power off until the action ends), the moment that action ends. A shutdown action that errors is followed by a power off at once; `0` powers off at once, without a shutdown.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] ssh_keys: SSH key ids or fingerprints to install for the root user at creation.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] tags: Tag names to apply. DigitalOcean tag names are case-insensitive: a change of case only is not a change. Tags are created when missing.
         :param pulumi.Input[str] user_data: Cloud-init user data. A secret: never logged or stored in plain text.
@@ -213,7 +213,7 @@ class DropletArgs:
     @pulumi.getter(name="shutdownGracePeriod")
     def shutdown_grace_period(self) -> Optional[pulumi.Input[int]]:
         """
-        Seconds to wait for a graceful shutdown (before a resize or `running: false`) before powering the droplet off forcibly.
+        Seconds a graceful shutdown (before a resize, or for `running: false`) may take, counted from when DigitalOcean accepts it. A droplet still on when the grace period is over is powered off forcibly then, or, if DigitalOcean's shutdown action is still in progress (it refuses a power off until the action ends), the moment that action ends. A shutdown action that errors is followed by a power off at once; `0` powers off at once, without a shutdown.
         """
         return pulumi.get(self, "shutdown_grace_period")
 
@@ -305,7 +305,7 @@ class Droplet(pulumi.CustomResource):
         :param pulumi.Input[str] region: The slug of the region to create the droplet in, e.g. `nyc3`.
         :param pulumi.Input[bool] resize_disk: When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default) only CPU and memory change, and the resize can be undone.
         :param pulumi.Input[bool] running: Whether the droplet is powered on. `false` shuts it down (gracefully, then forcibly after `shutdownGracePeriod`); `true` powers it on.
-        :param pulumi.Input[int] shutdown_grace_period: Seconds to wait for a graceful shutdown (before a resize or `running: false`) before powering the droplet off forcibly.
+        :param pulumi.Input[int] shutdown_grace_period: Seconds a graceful shutdown (before a resize, or for `running: false`) may take, counted from when DigitalOcean accepts it. A droplet still on when the grace period is over is powered off forcibly then, or, if DigitalOcean's shutdown action is still in progress (it refuses a power off until the action ends), the moment that action ends. A shutdown action that errors is followed by a power off at once; `0` powers off at once, without a shutdown.
         :param pulumi.Input[str] size: The slug of the droplet's size, e.g. `s-1vcpu-1gb`. Changing it resizes the droplet in place: it is shut down (gracefully, then forcibly after `shutdownGracePeriod`), resized, and powered back on if it was running.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] ssh_keys: SSH key ids or fingerprints to install for the root user at creation.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] tags: Tag names to apply. DigitalOcean tag names are case-insensitive: a change of case only is not a change. Tags are created when missing.
@@ -624,7 +624,7 @@ class Droplet(pulumi.CustomResource):
     @pulumi.getter(name="shutdownGracePeriod")
     def shutdown_grace_period(self) -> pulumi.Output[Optional[int]]:
         """
-        Seconds to wait for a graceful shutdown (before a resize or `running: false`) before powering the droplet off forcibly.
+        Seconds a graceful shutdown (before a resize, or for `running: false`) may take, counted from when DigitalOcean accepts it. A droplet still on when the grace period is over is powered off forcibly then, or, if DigitalOcean's shutdown action is still in progress (it refuses a power off until the action ends), the moment that action ends. A shutdown action that errors is followed by a power off at once; `0` powers off at once, without a shutdown.
         """
         return pulumi.get(self, "shutdown_grace_period")
 

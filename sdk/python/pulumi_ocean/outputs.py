@@ -11,6 +11,9 @@ from . import _utilities
 
 __all__ = [
     'DropletBackupPolicy',
+    'FirewallInboundRule',
+    'FirewallOutboundRule',
+    'FirewallPendingChange',
     'RegionInfo',
     'SizeInfo',
 ]
@@ -59,6 +62,309 @@ class DropletBackupPolicy(dict):
         For weekly backups, the day they are taken. One of `SUN`, `MON`, `TUE`, `WED`, `THU`, `FRI`, `SAT`.
         """
         return pulumi.get(self, "weekday")
+
+
+@pulumi.output_type
+class FirewallInboundRule(dict):
+    """
+    Traffic a firewall lets in: a protocol, its ports, and at least one source.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "portRange":
+            suggest = "port_range"
+        elif key == "sourceAddresses":
+            suggest = "source_addresses"
+        elif key == "sourceDropletIds":
+            suggest = "source_droplet_ids"
+        elif key == "sourceKubernetesIds":
+            suggest = "source_kubernetes_ids"
+        elif key == "sourceLoadBalancerUids":
+            suggest = "source_load_balancer_uids"
+        elif key == "sourceTags":
+            suggest = "source_tags"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in FirewallInboundRule. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        FirewallInboundRule.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        FirewallInboundRule.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 protocol: str,
+                 port_range: Optional[str] = None,
+                 source_addresses: Optional[Sequence[str]] = None,
+                 source_droplet_ids: Optional[Sequence[int]] = None,
+                 source_kubernetes_ids: Optional[Sequence[str]] = None,
+                 source_load_balancer_uids: Optional[Sequence[str]] = None,
+                 source_tags: Optional[Sequence[str]] = None):
+        """
+        Traffic a firewall lets in: a protocol, its ports, and at least one source.
+        :param str protocol: The protocol of the traffic allowed. One of `tcp`, `udp`, `icmp`.
+        :param str port_range: The ports: one port (`"22"`), a range (`"8000-9000"`) or `"all"` (the default for tcp and udp; `"0"` and `"1-65535"` mean the same). Leave it out for icmp, which has no ports.
+        :param Sequence[str] source_addresses: IPv4/IPv6 addresses and CIDRs the rule allows traffic from (`["0.0.0.0/0", "::/0"]` for anywhere). Compared as networks: `10.0.0.1` = `10.0.0.1/32`.
+        :param Sequence[int] source_droplet_ids: Droplet ids the rule allows traffic from.
+        :param Sequence[str] source_kubernetes_ids: Kubernetes cluster ids the rule allows traffic from.
+        :param Sequence[str] source_load_balancer_uids: Load balancer ids the rule allows traffic from.
+        :param Sequence[str] source_tags: Tag names (case-insensitive) of droplets the rule allows traffic from.
+        """
+        pulumi.set(__self__, "protocol", protocol)
+        if port_range is not None:
+            pulumi.set(__self__, "port_range", port_range)
+        if source_addresses is not None:
+            pulumi.set(__self__, "source_addresses", source_addresses)
+        if source_droplet_ids is not None:
+            pulumi.set(__self__, "source_droplet_ids", source_droplet_ids)
+        if source_kubernetes_ids is not None:
+            pulumi.set(__self__, "source_kubernetes_ids", source_kubernetes_ids)
+        if source_load_balancer_uids is not None:
+            pulumi.set(__self__, "source_load_balancer_uids", source_load_balancer_uids)
+        if source_tags is not None:
+            pulumi.set(__self__, "source_tags", source_tags)
+
+    @property
+    @pulumi.getter
+    def protocol(self) -> str:
+        """
+        The protocol of the traffic allowed. One of `tcp`, `udp`, `icmp`.
+        """
+        return pulumi.get(self, "protocol")
+
+    @property
+    @pulumi.getter(name="portRange")
+    def port_range(self) -> Optional[str]:
+        """
+        The ports: one port (`"22"`), a range (`"8000-9000"`) or `"all"` (the default for tcp and udp; `"0"` and `"1-65535"` mean the same). Leave it out for icmp, which has no ports.
+        """
+        return pulumi.get(self, "port_range")
+
+    @property
+    @pulumi.getter(name="sourceAddresses")
+    def source_addresses(self) -> Optional[Sequence[str]]:
+        """
+        IPv4/IPv6 addresses and CIDRs the rule allows traffic from (`["0.0.0.0/0", "::/0"]` for anywhere). Compared as networks: `10.0.0.1` = `10.0.0.1/32`.
+        """
+        return pulumi.get(self, "source_addresses")
+
+    @property
+    @pulumi.getter(name="sourceDropletIds")
+    def source_droplet_ids(self) -> Optional[Sequence[int]]:
+        """
+        Droplet ids the rule allows traffic from.
+        """
+        return pulumi.get(self, "source_droplet_ids")
+
+    @property
+    @pulumi.getter(name="sourceKubernetesIds")
+    def source_kubernetes_ids(self) -> Optional[Sequence[str]]:
+        """
+        Kubernetes cluster ids the rule allows traffic from.
+        """
+        return pulumi.get(self, "source_kubernetes_ids")
+
+    @property
+    @pulumi.getter(name="sourceLoadBalancerUids")
+    def source_load_balancer_uids(self) -> Optional[Sequence[str]]:
+        """
+        Load balancer ids the rule allows traffic from.
+        """
+        return pulumi.get(self, "source_load_balancer_uids")
+
+    @property
+    @pulumi.getter(name="sourceTags")
+    def source_tags(self) -> Optional[Sequence[str]]:
+        """
+        Tag names (case-insensitive) of droplets the rule allows traffic from.
+        """
+        return pulumi.get(self, "source_tags")
+
+
+@pulumi.output_type
+class FirewallOutboundRule(dict):
+    """
+    Traffic a firewall lets out: a protocol, its ports, and at least one destination.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "destinationAddresses":
+            suggest = "destination_addresses"
+        elif key == "destinationDropletIds":
+            suggest = "destination_droplet_ids"
+        elif key == "destinationKubernetesIds":
+            suggest = "destination_kubernetes_ids"
+        elif key == "destinationLoadBalancerUids":
+            suggest = "destination_load_balancer_uids"
+        elif key == "destinationTags":
+            suggest = "destination_tags"
+        elif key == "portRange":
+            suggest = "port_range"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in FirewallOutboundRule. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        FirewallOutboundRule.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        FirewallOutboundRule.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 protocol: str,
+                 destination_addresses: Optional[Sequence[str]] = None,
+                 destination_droplet_ids: Optional[Sequence[int]] = None,
+                 destination_kubernetes_ids: Optional[Sequence[str]] = None,
+                 destination_load_balancer_uids: Optional[Sequence[str]] = None,
+                 destination_tags: Optional[Sequence[str]] = None,
+                 port_range: Optional[str] = None):
+        """
+        Traffic a firewall lets out: a protocol, its ports, and at least one destination.
+        :param str protocol: The protocol of the traffic allowed. One of `tcp`, `udp`, `icmp`.
+        :param Sequence[str] destination_addresses: IPv4/IPv6 addresses and CIDRs the rule allows traffic to (`["0.0.0.0/0", "::/0"]` for anywhere). Compared as networks: `10.0.0.1` = `10.0.0.1/32`.
+        :param Sequence[int] destination_droplet_ids: Droplet ids the rule allows traffic to.
+        :param Sequence[str] destination_kubernetes_ids: Kubernetes cluster ids the rule allows traffic to.
+        :param Sequence[str] destination_load_balancer_uids: Load balancer ids the rule allows traffic to.
+        :param Sequence[str] destination_tags: Tag names (case-insensitive) of droplets the rule allows traffic to.
+        :param str port_range: The ports: one port (`"22"`), a range (`"8000-9000"`) or `"all"` (the default for tcp and udp; `"0"` and `"1-65535"` mean the same). Leave it out for icmp, which has no ports.
+        """
+        pulumi.set(__self__, "protocol", protocol)
+        if destination_addresses is not None:
+            pulumi.set(__self__, "destination_addresses", destination_addresses)
+        if destination_droplet_ids is not None:
+            pulumi.set(__self__, "destination_droplet_ids", destination_droplet_ids)
+        if destination_kubernetes_ids is not None:
+            pulumi.set(__self__, "destination_kubernetes_ids", destination_kubernetes_ids)
+        if destination_load_balancer_uids is not None:
+            pulumi.set(__self__, "destination_load_balancer_uids", destination_load_balancer_uids)
+        if destination_tags is not None:
+            pulumi.set(__self__, "destination_tags", destination_tags)
+        if port_range is not None:
+            pulumi.set(__self__, "port_range", port_range)
+
+    @property
+    @pulumi.getter
+    def protocol(self) -> str:
+        """
+        The protocol of the traffic allowed. One of `tcp`, `udp`, `icmp`.
+        """
+        return pulumi.get(self, "protocol")
+
+    @property
+    @pulumi.getter(name="destinationAddresses")
+    def destination_addresses(self) -> Optional[Sequence[str]]:
+        """
+        IPv4/IPv6 addresses and CIDRs the rule allows traffic to (`["0.0.0.0/0", "::/0"]` for anywhere). Compared as networks: `10.0.0.1` = `10.0.0.1/32`.
+        """
+        return pulumi.get(self, "destination_addresses")
+
+    @property
+    @pulumi.getter(name="destinationDropletIds")
+    def destination_droplet_ids(self) -> Optional[Sequence[int]]:
+        """
+        Droplet ids the rule allows traffic to.
+        """
+        return pulumi.get(self, "destination_droplet_ids")
+
+    @property
+    @pulumi.getter(name="destinationKubernetesIds")
+    def destination_kubernetes_ids(self) -> Optional[Sequence[str]]:
+        """
+        Kubernetes cluster ids the rule allows traffic to.
+        """
+        return pulumi.get(self, "destination_kubernetes_ids")
+
+    @property
+    @pulumi.getter(name="destinationLoadBalancerUids")
+    def destination_load_balancer_uids(self) -> Optional[Sequence[str]]:
+        """
+        Load balancer ids the rule allows traffic to.
+        """
+        return pulumi.get(self, "destination_load_balancer_uids")
+
+    @property
+    @pulumi.getter(name="destinationTags")
+    def destination_tags(self) -> Optional[Sequence[str]]:
+        """
+        Tag names (case-insensitive) of droplets the rule allows traffic to.
+        """
+        return pulumi.get(self, "destination_tags")
+
+    @property
+    @pulumi.getter(name="portRange")
+    def port_range(self) -> Optional[str]:
+        """
+        The ports: one port (`"22"`), a range (`"8000-9000"`) or `"all"` (the default for tcp and udp; `"0"` and `"1-65535"` mean the same). Leave it out for icmp, which has no ports.
+        """
+        return pulumi.get(self, "port_range")
+
+
+@pulumi.output_type
+class FirewallPendingChange(dict):
+    """
+    A droplet DigitalOcean is still applying the firewall to (or removing it from).
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "dropletId":
+            suggest = "droplet_id"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in FirewallPendingChange. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        FirewallPendingChange.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        FirewallPendingChange.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 droplet_id: int,
+                 removing: bool,
+                 status: str):
+        """
+        A droplet DigitalOcean is still applying the firewall to (or removing it from).
+        :param int droplet_id: The droplet.
+        :param bool removing: Whether the firewall is being removed from it.
+        :param str status: DigitalOcean's status of the change, e.g. `waiting`.
+        """
+        pulumi.set(__self__, "droplet_id", droplet_id)
+        pulumi.set(__self__, "removing", removing)
+        pulumi.set(__self__, "status", status)
+
+    @property
+    @pulumi.getter(name="dropletId")
+    def droplet_id(self) -> int:
+        """
+        The droplet.
+        """
+        return pulumi.get(self, "droplet_id")
+
+    @property
+    @pulumi.getter
+    def removing(self) -> bool:
+        """
+        Whether the firewall is being removed from it.
+        """
+        return pulumi.get(self, "removing")
+
+    @property
+    @pulumi.getter
+    def status(self) -> str:
+        """
+        DigitalOcean's status of the change, e.g. `waiting`.
+        """
+        return pulumi.get(self, "status")
 
 
 @pulumi.output_type

@@ -38,38 +38,38 @@ def _repository(call: Call) -> str:
 
 
 def create_registry(call: Call) -> Reply:
-    return 201, {"registry": call.backend.create_registry(REGISTRY_CREATE.parse(call))}
+    return 201, {"registry": call.backend.registries.create(REGISTRY_CREATE.parse(call))}
 
 
 def create_legacy_registry(call: Call) -> Reply:
     body = LEGACY_REGISTRY_CREATE.parse(call)
-    return 201, {"registry": call.backend.create_registry(body, legacy=True)}
+    return 201, {"registry": call.backend.registries.create(body, legacy=True)}
 
 
 def list_registries(call: Call) -> Reply:
-    return 200, {"registries": call.backend.list_registries()}
+    return 200, {"registries": call.backend.registries.list()}
 
 
 def get_registry(call: Call) -> Reply:
-    return 200, {"registry": call.backend.get_registry(_name(call))}
+    return 200, {"registry": call.backend.registries.get(_name(call))}
 
 
 def get_legacy_registry(call: Call) -> Reply:
-    return 200, {"registry": call.backend.get_registry(None)}
+    return 200, {"registry": call.backend.registries.get(None)}
 
 
 def delete_registry(call: Call) -> Reply:
-    call.backend.delete_registry(_name(call))
+    call.backend.registries.delete(_name(call))
     return 204, None
 
 
 def delete_legacy_registry(call: Call) -> Reply:
-    call.backend.delete_registry(None)
+    call.backend.registries.delete(None)
     return 204, None
 
 
 def validate_name(call: Call) -> Reply:
-    call.backend.validate_registry_name(VALIDATE_NAME.parse(call)["name"])
+    call.backend.registries.validate_name(VALIDATE_NAME.parse(call)["name"])
     return 204, None
 
 
@@ -79,7 +79,7 @@ def _credentials(call: Call, name: str | None) -> Reply:
         expiry = int(call.query.get("expiry_seconds", 0)) or None
     except ValueError as exc:
         raise unprocessable("expiry_seconds must be an integer") from exc
-    return 200, call.backend.docker_credentials(name, read_write, expiry)
+    return 200, call.backend.registries.docker_credentials(name, read_write, expiry)
 
 
 def docker_credentials(call: Call) -> Reply:
@@ -94,51 +94,51 @@ def legacy_docker_credentials(call: Call) -> Reply:
 
 
 def get_subscription(call: Call) -> Reply:
-    return 200, {"subscription": call.backend.get_subscription()}
+    return 200, {"subscription": call.backend.registries.get_subscription()}
 
 
 def update_subscription(call: Call) -> Reply:
-    return 200, {"subscription": call.backend.update_subscription(SUBSCRIPTION_UPDATE.parse(call))}
+    return 200, {"subscription": call.backend.registries.update_subscription(SUBSCRIPTION_UPDATE.parse(call))}
 
 
 def get_options(call: Call) -> Reply:
-    return 200, {"options": call.backend.registry_options()}
+    return 200, {"options": call.backend.registries.options()}
 
 
 # ---------------------------------------------------------------------- repositories
 
 
 def list_repositories(call: Call) -> Reply:
-    return 200, paginate(call, "repositories", call.backend.list_repositories(_name(call), v2=False))
+    return 200, paginate(call, "repositories", call.backend.repositories.list(_name(call), v2=False))
 
 
 def list_repositories_v2(call: Call) -> Reply:
-    return 200, paginate(call, "repositories", call.backend.list_repositories(_name(call)))
+    return 200, paginate(call, "repositories", call.backend.repositories.list(_name(call)))
 
 
 def delete_repository(call: Call) -> Reply:
-    call.backend.delete_repository(_name(call), _repository(call))
+    call.backend.repositories.delete(_name(call), _repository(call))
     return 204, None
 
 
 def list_tags(call: Call) -> Reply:
-    return 200, paginate(call, "tags", call.backend.list_repository_tags(_name(call), _repository(call)))
+    return 200, paginate(call, "tags", call.backend.repositories.tags(_name(call), _repository(call)))
 
 
 def delete_tag(call: Call) -> Reply:
     tag = str(call.params["repository_tag"])
-    call.backend.delete_repository_tag(_name(call), _repository(call), tag)
+    call.backend.repositories.delete_tag(_name(call), _repository(call), tag)
     return 204, None
 
 
 def list_manifests(call: Call) -> Reply:
-    manifests = call.backend.list_repository_manifests(_name(call), _repository(call))
+    manifests = call.backend.repositories.manifests(_name(call), _repository(call))
     return 200, paginate(call, "manifests", manifests)
 
 
 def delete_manifest(call: Call) -> Reply:
     digest = str(call.params["manifest_digest"])
-    call.backend.delete_repository_manifest(_name(call), _repository(call), digest)
+    call.backend.repositories.delete_manifest(_name(call), _repository(call), digest)
     return 204, None
 
 
@@ -146,22 +146,22 @@ def delete_manifest(call: Call) -> Reply:
 
 
 def start_gc(call: Call) -> Reply:
-    gc = call.backend.start_garbage_collection(_name(call), GC_START.parse(call).get("type"))
+    gc = call.backend.garbage_collections.start(_name(call), GC_START.parse(call).get("type"))
     return 201, {"garbage_collection": gc}
 
 
 def get_active_gc(call: Call) -> Reply:
-    return 200, {"garbage_collection": call.backend.get_active_garbage_collection(_name(call))}
+    return 200, {"garbage_collection": call.backend.garbage_collections.get_active(_name(call))}
 
 
 def list_gcs(call: Call) -> Reply:
-    return 200, paginate(call, "garbage_collections", call.backend.list_garbage_collections(_name(call)))
+    return 200, paginate(call, "garbage_collections", call.backend.garbage_collections.list(_name(call)))
 
 
 def update_gc(call: Call) -> Reply:
     gc_id = str(call.params["garbage_collection_uuid"])
     return 200, {
-        "garbage_collection": call.backend.update_garbage_collection(
+        "garbage_collection": call.backend.garbage_collections.update(
             _name(call), gc_id, GC_UPDATE.parse(call)
         )
     }
