@@ -69,7 +69,12 @@ def _seed(api: httpx.Client) -> dict[str, Any]:
     api.post(
         "/v2/registries", json={"name": "seed-reg", "region": "fra1", "subscription_tier_slug": "basic"}
     ).raise_for_status()
-    return {"$droplet": droplet["id"], "$vpc1": vpcs[0], "$vpc2": vpcs[1], "$registry": "seed-reg"}
+    seeds = {"$droplet": droplet["id"], "$vpc1": vpcs[0], "$vpc2": vpcs[1], "$registry": "seed-reg"}
+    out = {"protocol": "tcp", "ports": "all", "destinations": {"addresses": ["0.0.0.0/0"]}}
+    made = api.post("/v2/firewalls", json={"name": "seed-fw", "outbound_rules": [out]})
+    if made.status_code < 300:  # an emulator without firewalls (older versions) seeds none
+        seeds["$firewall"] = made.json()["firewall"]["id"]
+    return seeds
 
 
 def _fill(value: Any, seeds: dict[str, Any]) -> Any:

@@ -10,7 +10,8 @@ must name. `where` says what stops it:
 - "timeout": a customTimeouts value, which the engine hands to Create/Update/Delete (not to Check).
 
 Placeholders: "$droplet" is replaced by the id of an existing droplet, "$vpc1"/"$vpc2" by two existing
-VPCs' ids and "$registry" by an existing registry's name, so that only the bad value is wrong.
+VPCs' ids, "$registry" by an existing registry's name and "$firewall" by an existing firewall's id, so
+that only the bad value is wrong.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ PEERING = "ocean:index:VpcPeering"
 REGISTRY = "ocean:index:ContainerRegistry"
 SUBSCRIPTION = "ocean:index:RegistrySubscription"
 GC = "ocean:index:RegistryGarbageCollection"
+FIREWALL = "ocean:index:Firewall"
+FIREWALL_RULE = "ocean:index:FirewallRule"
 
 UUID_A = "5a4981aa-9653-4bd1-bef5-d6bff52042e4"
 UNKNOWN_FINGERPRINT = "3b:16:e4:bf:8b:00:8b:b8:59:8c:a9:d3:f0:19:fa:45"
@@ -65,6 +68,17 @@ def registry(**over: Any) -> dict[str, Any]:
 
 def gc(**over: Any) -> dict[str, Any]:
     return {"registryName": "$registry", **over}
+
+
+SSH_IN = {"protocol": "tcp", "portRange": "22", "sourceAddresses": ["0.0.0.0/0"]}
+
+
+def firewall(**over: Any) -> dict[str, Any]:
+    return {"name": "fw-1", "inboundRules": [dict(SSH_IN)], **over}
+
+
+def firewall_rule(**over: Any) -> dict[str, Any]:
+    return {"firewallId": "$firewall", "inboundRule": dict(SSH_IN), **over}
 
 
 CASES: list[Bad] = [
@@ -206,6 +220,49 @@ CASES: list[Bad] = [
     Bad("gc-registry-empty", GC, gc(registryName=""), "registryName"),
     Bad("gc-type-unknown", GC, gc(type="everything"), "type", says=("unreferenced blobs only",)),
     Bad("gc-triggers-not-list", GC, gc(triggers="x"), "triggers"),
+    # -------------------------------------------------------------------------------------- Firewall
+    Bad("firewall-name-space", FIREWALL, firewall(name="fw 1"), "name"),
+    Bad(
+        "firewall-protocol",
+        FIREWALL,
+        firewall(inboundRules=[{**SSH_IN, "protocol": "ftp"}]),
+        "inboundRules[0].protocol",
+    ),
+    Bad("firewall-port", FIREWALL, firewall(inboundRules=[{**SSH_IN, "portRange": "70000"}]), "inboundRules"),
+    Bad(
+        "firewall-address",
+        FIREWALL,
+        firewall(inboundRules=[{**SSH_IN, "sourceAddresses": ["10.0.0.300"]}]),
+        "inboundRules",
+    ),
+    Bad("firewall-rules-not-list", FIREWALL, firewall(inboundRules="ssh"), "inboundRules"),
+    Bad(
+        "firewall-outbound-nowhere",
+        FIREWALL,
+        firewall(outboundRules=[{"protocol": "tcp", "portRange": "80"}]),
+        "outboundRules",
+    ),
+    Bad("firewall-droplet-bool", FIREWALL, firewall(dropletIds=[True]), "dropletIds"),
+    Bad("firewall-droplet-negative", FIREWALL, firewall(dropletIds=[-3]), "dropletIds"),
+    Bad("firewall-tag-space", FIREWALL, firewall(tags=["web server"]), "tags"),
+    Bad("firewall-too-many-tags", FIREWALL, firewall(tags=[f"t{i}" for i in range(6)]), "tags"),
+    # ---------------------------------------------------------------------------------- FirewallRule
+    Bad(
+        "firewall-rule-both",
+        FIREWALL_RULE,
+        firewall_rule(
+            outboundRule={"protocol": "tcp", "portRange": "80", "destinationAddresses": ["0.0.0.0/0"]}
+        ),
+        "inboundRule",
+    ),
+    Bad(
+        "firewall-rule-icmp-port",
+        FIREWALL_RULE,
+        firewall_rule(inboundRule={**SSH_IN, "protocol": "icmp"}),
+        "inboundRule",
+    ),
+    Bad("firewall-rule-id-empty", FIREWALL_RULE, firewall_rule(firewallId=""), "firewallId"),
+    Bad("firewall-rule-id-int", FIREWALL_RULE, firewall_rule(firewallId=5), "firewallId"),
 ]
 
 # Not bad, but mishandled before: kept as the program says, with no diff on the next preview.

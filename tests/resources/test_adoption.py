@@ -211,6 +211,40 @@ def test_vpc_peering_and_registry_creates_whose_answer_is_lost_adopt(emu: Runnin
     run(emu, body)
 
 
+def test_firewall_and_firewall_rule_whose_answer_is_lost_adopt(emu: RunningEmulator) -> None:
+    async def body(w: World) -> None:
+        from ocean.resources.firewall import Firewall
+        from ocean.resources.firewall_rule import FirewallRule
+
+        ssh = {"protocol": "tcp", "portRange": "22", "sourceAddresses": ["0.0.0.0/0"]}
+        w.emulator.control.fault(method="POST", path="/v2/firewalls", status=500, when="after")
+        furn = "urn:pulumi:dev::proj::ocean:index:Firewall::fw"
+        fid, state, _ = await create(w, Firewall, furn, {"name": "fw-1", "inboundRules": [ssh]})
+        [fw] = w.http.get("/v2/firewalls").json()["firewalls"]
+        assert fw["id"] == fid and state["status"] == "succeeded"
+        assert w.requests("POST", "/v2/firewalls") == 1
+
+        w.emulator.control.fault(
+            method="POST", path=f"/v2/firewalls/{fid}/rules", drop_connection=True, when="after"
+        )
+        rurn = "urn:pulumi:dev::proj::ocean:index:FirewallRule::https"
+        https = {"protocol": "tcp", "portRange": "443", "sourceAddresses": ["0.0.0.0/0"]}
+        rid, _, _ = await create(w, FirewallRule, rurn, {"firewallId": fid, "inboundRule": https})
+        rules = w.http.get(f"/v2/firewalls/{fid}").json()["firewall"]["inbound_rules"]
+        assert sorted(r["ports"] for r in rules) == ["22", "443"] and rid.startswith(f"{fid}:inbound:")
+        assert w.requests("POST", f"/v2/firewalls/{fid}/rules") == 1
+
+        # An auto-named firewall whose create was interrupted is adopted by the next `up`.
+        aurn = "urn:pulumi:dev::proj::ocean:index:Firewall::auto"
+        first, _, _ = await create(w, Firewall, aurn, {"inboundRules": [ssh]})
+        again, _, _ = await create(w, Firewall, aurn, {"inboundRules": [ssh, https]})
+        assert again == first and w.requests("POST", "/v2/firewalls") == 2
+        live = w.http.get(f"/v2/firewalls/{first}").json()["firewall"]
+        assert len(live["inbound_rules"]) == 2, "brought up to what the program says now"
+
+    run(emu, body)
+
+
 def test_snapshot_whose_answer_is_lost_adopts_its_action(emu: RunningEmulator) -> None:
     async def body(w: World) -> None:
         droplet_id, _, _ = await create(w, Droplet, URN, dict(DROPLET))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from ocean.provider.registry import lookup
 from ocean.resources.base import Context, ResourceError
 from tests.resources.bad_inputs import CASES, GOOD, Bad
 
+OPEN_OUT = {"protocol": "tcp", "ports": "all", "destinations": {"addresses": ["0.0.0.0/0"]}}
 # The catalogue: what a Check may read.
 CATALOGUE = ("/v2/regions", "/v2/sizes", "/v2/images", "/v2/account/keys", "/v2/registries/options")
 
@@ -60,12 +62,14 @@ def world() -> Iterator[World]:
             )
             vpcs = [await api.vpcs.create({"name": f"seed-net-{i}", "region": "nyc3"}) for i in (1, 2)]
             await api.registries.create("seed-reg", region="fra1", subscription_tier_slug="basic")
+            fw = await api.firewalls.create({"name": "seed-fw", "outbound_rules": [OPEN_OUT]})
             w.seeds.update(
                 {
                     "$droplet": created.droplet.id,
                     "$vpc1": vpcs[0].id,
                     "$vpc2": vpcs[1].id,
                     "$registry": "seed-reg",
+                    "$firewall": fw.id,
                 }
             )
 
@@ -127,7 +131,7 @@ def test_bad_input_is_refused_naming_the_field_before_any_change(world: World, c
     sent = world.requests()[before:]
     assert found, f"{case.id}: accepted"
     assert warnings == [], "the catalogue was readable"
-    top = case.field.split(".")[0]
+    top = re.split(r"[.\[]", case.field)[0]
     named = [(p, m) for p, m in found if p == top or case.where == "timeout"]
     assert named, f"{case.id}: refused for another input: {found}"
     prop, message = named[0]

@@ -87,7 +87,7 @@ def test_create_waits_until_applied_and_says_what_is_pending(do: FakeFirewalls, 
     assert state["status"] == "succeeded" and state["pendingChanges"] == []
     assert "waiting for firewall web: 2 droplets pending" in reports
     assert [c[:2] for c in do.calls if c[0] != "GET"] == [("POST", "/v2/firewalls")]
-    posted = do.calls[0][2]
+    posted = next(c[2] for c in do.calls if c[0] == "POST")
     assert posted["inbound_rules"][0] == {
         "protocol": "tcp",
         "ports": "22",

@@ -49,7 +49,7 @@ class ContainerRegistryArgs(Model):
             default=None,
             description="The registry's name: images in it are `registry.digitalocean.com/<name>/<image>`. "
             f"{NAME_RULE[0].upper()}{NAME_RULE[1:]}, unique across DigitalOcean. Defaults to the resource "
-            "name plus a random suffix.",
+            "name plus a stable suffix.",
         ),
         ReplaceOnChange("a registry cannot be renamed"),
     ]

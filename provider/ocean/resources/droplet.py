@@ -102,7 +102,7 @@ class DropletArgs(Model):
             default=None,
             description=(
                 "The droplet's name, which is also its hostname. Defaults to the Pulumi resource name "
-                "plus a random suffix. Changing it renames the droplet in place."
+                "plus a stable suffix. Changing it renames the droplet in place."
             ),
         ),
     ]

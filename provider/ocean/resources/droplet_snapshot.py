@@ -46,7 +46,7 @@ class DropletSnapshotArgs(Model):
         str | None,
         Field(
             default=None,
-            description="The snapshot's name. Defaults to the resource name plus a random suffix. "
+            description="The snapshot's name. Defaults to the resource name plus a stable suffix. "
             "Changing it renames the snapshot in place.",
         ),
     ]

@@ -40,7 +40,6 @@ from ocean.resources.base import (
     Model,
     PartialFailure,
     Resource,
-    ResourceError,
     UseStateForUnknown,
     explain,
     validate,
@@ -178,7 +177,7 @@ class FirewallArgs(Model):
         Field(
             default=None,
             description="The firewall's name: letters, digits, `.` and `-`, starting with a letter or digit. "
-            "Defaults to the resource name plus a random suffix. Changing it renames the firewall in place.",
+            "Defaults to the resource name plus a stable suffix. Changing it renames the firewall in place.",
         ),
     ]
     inbound_rules: Annotated[
@@ -657,10 +656,34 @@ def rule_tags(rules: Any, direction: str) -> list[str]:
 # The resource
 
 
+async def _named(ctx: Context, name: str) -> list[Any]:
+    """The account's firewalls named `name`."""
+    from ocean.resources.adoption import Candidate
+
+    return [
+        Candidate(
+            id=str(fw.id),
+            obj=fw,
+            describe=f"firewall {fw.id} {fw.name!r}",
+            created_at=fw.created_at,
+        )
+        async for fw in ctx.api.firewalls.list()
+        if fw.name == name
+    ]
+
+
+def _given(found: list[Any]) -> Callable[[], Any]:
+    async def find() -> list[Any]:
+        return found
+
+    return find
+
+
 class Firewall(Resource):
     token: ClassVar[str] = TOKEN
     Args: ClassVar[type[Model]] = FirewallArgs
     State: ClassVar[type[Model]] = FirewallState
+    marks: ClassVar[bool] = True
     description: ClassVar[str] = (
         "A DigitalOcean Cloud Firewall: the traffic allowed in and out of the droplets it applies to (by "
         "droplet id or by tag). Changes are sent as granular additions and removals, never as a full "
@@ -836,7 +859,10 @@ class Firewall(Resource):
 
     @staticmethod
     async def create(ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        from ocean.api import errors
+        """Create the firewall and wait until it is applied — or adopt the one an interrupted create of
+        this resource made (found by its auto-name), or the one this create made when its answer was
+        lost (ocean.resources.adoption)."""
+        from ocean.resources import adoption
 
         label = Firewall.label(ctx.urn)
         deadline = ctx.deadline(DEFAULT_CREATE_TIMEOUT)
@@ -849,16 +875,34 @@ class Firewall(Resource):
             body["droplet_ids"] = [int(d) for d in inputs["dropletIds"]]
         if inputs.get("tags"):
             body["tags"] = list(inputs["tags"])
+        name = str(body["name"])
+        # Firewall names need not be unique, so only an auto-name (the create mark, see
+        # ocean.resources.adoption) proves that a firewall with it is this resource's.
+        owned = Firewall.named_by_provider(ctx.urn, inputs)
+        existing = await _named(ctx, name)
+        if owned and existing:
+            earlier = await adoption.adopt_earlier(
+                ctx,
+                label=label,
+                kind="firewall",
+                find=_given(existing),
+                what_next=" (`doctl compute firewall delete <id>`)",
+            )
+            assert earlier is not None
+            # Made from the inputs of an earlier run: bring it to what the program says now.
+            return earlier.id, await Firewall.update(ctx, earlier.id, {}, inputs)
         await ensure_tags(ctx, [*(inputs.get("tags") or []), *_all_rule_tags(inputs)])
-        try:
-            created = await ctx.api.firewalls.create(body)
-        except errors.AmbiguousRequestError as e:
-            raise ResourceError(
-                f"{label}: the create request may or may not have reached DigitalOcean ({e}); it was not "
-                f"repeated, to avoid a second firewall. Look for a firewall named {body['name']!r} "
-                f"(`doctl compute firewall list`); delete it or import it with `pulumi import {TOKEN} "
-                "<name> <id>`, then run `pulumi up` again."
-            ) from e
+        created, lost = await adoption.create_once(
+            ctx,
+            label=label,
+            kind="firewall",
+            post=lambda: ctx.api.firewalls.create(body),
+            find=lambda: _named(ctx, name),
+            before={c.id for c in existing},
+            marked=owned,
+        )
+        if lost is not None:
+            created = lost.obj
         firewall_id = str(created.id)
         try:
             fw = await wait_applied(ctx, firewall_id, str(created.name or body["name"]), deadline)

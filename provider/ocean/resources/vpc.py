@@ -68,7 +68,7 @@ class VpcArgs(Model):
         Field(
             default=None,
             description="The VPC's name: letters, digits, '-' and '.', unique in the account. Defaults to "
-            "the resource name plus a random suffix. Changing it renames the VPC in place.",
+            "the resource name plus a stable suffix. Changing it renames the VPC in place.",
         ),
     ]
     region: Annotated[

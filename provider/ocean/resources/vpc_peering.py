@@ -68,7 +68,7 @@ class VpcPeeringArgs(Model):
         Field(
             default=None,
             description="The peering's name: letters, digits and '-', unique in the account. Defaults to "
-            "the resource name plus a random suffix. Changing it renames the peering in place.",
+            "the resource name plus a stable suffix. Changing it renames the peering in place.",
         ),
     ]
     vpc_ids: Annotated[
