@@ -402,6 +402,24 @@ def test_a_failed_create_is_recorded_and_replaced_while_still_broken(emu: Runnin
     run(emu, body)
 
 
+def test_a_peering_left_in_an_error_status_is_replaced_by_the_same_mechanism(emu: RunningEmulator) -> None:
+    async def body(w: World) -> None:
+        a = (await w.api.vpcs.create({"name": "net-a", "region": "nyc3"})).id
+        b = (await w.api.vpcs.create({"name": "net-b", "region": "nyc3"})).id
+        w.emulator.control.fault(vpc_peering_status="FAILED")
+        purn = "urn:pulumi:dev::proj::ocean:index:VpcPeering::p"
+        inputs, _ = VpcPeering.checked(purn, {}, {"name": "p-1", "vpcIds": [a, b]}, b"", memory=w.shared)
+        with pytest.raises(PartialFailure) as info:
+            await VpcPeering.create(w.ctx(purn), inputs)
+        state = info.value.state
+        d = VpcPeering.diff(state, inputs)
+        assert d.replaces == ["status"] and d.delete_before_replace and "status FAILED" in d.replace_reason()
+        refreshed = await VpcPeering.refresh(w.ctx(purn), info.value.resource_id, state, inputs)
+        assert refreshed is not None and VpcPeering.diff(refreshed[0], inputs).replaces == ["status"]
+
+    run(emu, body)
+
+
 def test_a_recovered_droplet_is_no_longer_marked_failed_after_refresh(emu: RunningEmulator) -> None:
     async def body(w: World) -> None:
         rid, state, inputs = await create(w, Droplet, URN, dict(DROPLET))
