@@ -468,24 +468,24 @@ def test_ctrl_c_stops_the_wait_promptly(new_stack: Any, ocean_emulator_factory: 
     assert "ocean:index:Firewall fw" in output and "creating failed" in output, output
 
 
-@pytest.mark.xfail(
-    reason="Pulumi v3.79 closes the plugin host on the first Ctrl-C (engine/deployment.go: "
-    "plugctx.WithCancelChannel → plugin Close kills the provider) before the Cancel RPC reaches the "
-    "provider, so the created firewall's id never reaches the state; needs adoption after an "
-    "interrupted create (issue 14)",
-    strict=True,
-)
 def test_after_ctrl_c_the_next_up_does_not_make_a_second_firewall(
     new_stack: Any, ocean_emulator_factory: Any
 ) -> None:
+    # Pulumi v3.79 closes the plugin host on the first Ctrl-C (engine/deployment.go:
+    # plugctx.WithCancelChannel → plugin Close kills the provider) before the Cancel RPC reaches the
+    # provider, so the created firewall's id never reaches the state. The next `up` finds it by its
+    # create mark (ocean.resources.adoption) and adopts it.
     stuck = ocean_emulator_factory(clock_mode="manual")
     stack = _stack(new_stack, stuck)
     _spec(stack, name="cancelled", inbound=[SSH])
     _interrupted_up(stack, stuck)
     stuck.control.set_clock("scaled", 100.0)
-    stack.up()
+    up = stack.up()
+    assert "adopted firewall" in up.stdout, up.stdout
     with emulator_api(stuck) as api:
-        assert len(api.get("/v2/firewalls").json()["firewalls"]) == 1
+        [fw] = api.get("/v2/firewalls").json()["firewalls"]
+    [res] = stack.resources(FIREWALL)
+    assert res["id"] == fw["id"] and res["outputs"]["tags"] == [], "the mark is not one of its tags"
 
 
 def test_a_failed_firewall_names_the_droplets_and_stays_in_the_stack(new_stack: Any, emu: Any) -> None:

@@ -234,13 +234,22 @@ def test_firewall_and_firewall_rule_whose_answer_is_lost_adopt(emu: RunningEmula
         assert sorted(r["ports"] for r in rules) == ["22", "443"] and rid.startswith(f"{fid}:inbound:")
         assert w.requests("POST", f"/v2/firewalls/{fid}/rules") == 1
 
-        # An auto-named firewall whose create was interrupted is adopted by the next `up`.
-        aurn = "urn:pulumi:dev::proj::ocean:index:Firewall::auto"
-        first, _, _ = await create(w, Firewall, aurn, {"inboundRules": [ssh]})
-        again, _, _ = await create(w, Firewall, aurn, {"inboundRules": [ssh, https]})
+        # A firewall whose create was interrupted is adopted by the next `up`: found by its mark, a tag
+        # no droplet carries (firewall names need not be unique), hidden from the program.
+        aurn = "urn:pulumi:dev::proj::ocean:index:Firewall::named"
+        first, _, inputs = await create(w, Firewall, aurn, {"name": "web", "inboundRules": [ssh]})
+        again, state, _ = await create(w, Firewall, aurn, {"name": "web", "inboundRules": [ssh, https]})
         assert again == first and w.requests("POST", "/v2/firewalls") == 2
         live = w.http.get(f"/v2/firewalls/{first}").json()["firewall"]
         assert len(live["inbound_rules"]) == 2, "brought up to what the program says now"
+        assert live["tags"] == [mark_tag(inputs[MARK])] and state["tags"] == []
+        # An update keeps the mark while there is room; five tags of the program's take its slot.
+        updated = await Firewall.update(w.ctx(aurn), first, state, {**inputs, "tags": ["a"]})
+        live = w.http.get(f"/v2/firewalls/{first}").json()["firewall"]
+        assert updated["tags"] == ["a"] and sorted(live["tags"]) == sorted(["a", mark_tag(inputs[MARK])])
+        five = [f"t{i}" for i in range(5)]
+        await Firewall.update(w.ctx(aurn), first, updated, {**inputs, "tags": five})
+        assert sorted(w.http.get(f"/v2/firewalls/{first}").json()["firewall"]["tags"]) == five
 
     run(emu, body)
 

@@ -58,6 +58,9 @@ Where the mark is carried:
   a resource with that name is what an interrupted create made, and is adopted. A name the program
   chose proves nothing (another stack may use it): a resource found with it is not adopted; the create
   stops with its id and how to import it.
+- Firewalls have no unique names, so a firewall carries its mark as one of its target tags (a tag no
+  droplet has: it applies the firewall to nothing), hidden like a droplet's and dropped only when the
+  program needs all of DigitalOcean's five tag slots.
 - Droplet snapshots are named the same way; a snapshot with an auto-name found on the droplet is adopted.
 
 Both lookups are reads. Adopting is reported in the Pulumi output, with the resource's id.

@@ -32,7 +32,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
+from ocean.resources.adoption import is_mark_tag, without_marks
 from ocean.resources.base import (
+    MARK,
     CheckFailure,
     Context,
     DiffKind,
@@ -628,11 +630,17 @@ def plan_update(live: Any, news: Mapping[str, Any]) -> Plan:
     plan.add_droplets = [d for d in wanted_droplets if d not in live_droplets]
     plan.remove_droplets = [d for d in live_droplets if d not in wanted_droplets]
     plan.droplets_removed_first = len(set(live_droplets) | set(plan.add_droplets)) > MAX_DROPLETS
-    live_tags = {t.lower(): t for t in live.tags or []}
+    everything = {t.lower(): t for t in live.tags or []}
+    # The create mark (ocean.resources.adoption) is not the program's: never removed, unless its slot
+    # is needed (it matters only while the firewall is being created).
+    marks = {k: t for k, t in everything.items() if is_mark_tag(t)}
+    live_tags = {k: t for k, t in everything.items() if k not in marks}
     wanted_tags = {str(t).lower(): str(t) for t in news.get("tags") or []}
     plan.add_tags = [t for k, t in wanted_tags.items() if k not in live_tags]
     plan.remove_tags = [t for k, t in live_tags.items() if k not in wanted_tags]
-    plan.tags_removed_first = len(set(live_tags) | {t.lower() for t in plan.add_tags}) > MAX_TAGS
+    if marks and len(wanted_tags) + len(marks) > MAX_TAGS:
+        plan.remove_tags += list(marks.values())
+    plan.tags_removed_first = len(set(everything) | {t.lower() for t in plan.add_tags}) > MAX_TAGS
     for direction in DIRECTIONS:
         wanted = news.get(RULES_KEY[direction])
         if wanted is None:
@@ -656,8 +664,8 @@ def rule_tags(rules: Any, direction: str) -> list[str]:
 # The resource
 
 
-async def _named(ctx: Context, name: str) -> list[Any]:
-    """The account's firewalls named `name`."""
+async def _listed(ctx: Context) -> list[Any]:
+    """The account's firewalls, as candidates for adoption."""
     from ocean.resources.adoption import Candidate
 
     return [
@@ -668,7 +676,6 @@ async def _named(ctx: Context, name: str) -> list[Any]:
             created_at=fw.created_at,
         )
         async for fw in ctx.api.firewalls.list()
-        if fw.name == name
     ]
 
 
@@ -764,6 +771,11 @@ class Firewall(Resource):
         if "tags" not in reported and isinstance(tags, list):
             for i, t in enumerate(tags):
                 bad_tag = tag_problem(t) if not is_unknown(t) else None
+                if bad_tag is None and is_mark_tag(t):
+                    bad_tag = (
+                        f"{t!r}: the `pulumi-ocean:` prefix is reserved for the mark this provider puts on "
+                        "what it creates; choose another tag name"
+                    )
                 if bad_tag:
                     failures.append(_failure("tags", label, f"tags[{i}]", bad_tag))
             tags = _dedupe(tags, lambda t: str(t).lower())
@@ -876,30 +888,39 @@ class Firewall(Resource):
         if inputs.get("tags"):
             body["tags"] = list(inputs["tags"])
         name = str(body["name"])
-        # Firewall names need not be unique, so only an auto-name (the create mark, see
-        # ocean.resources.adoption) proves that a firewall with it is this resource's.
-        owned = Firewall.named_by_provider(ctx.urn, inputs)
-        existing = await _named(ctx, name)
-        if owned and existing:
+        # Firewall names need not be unique: the create mark travels as one of the firewall's tags (a tag
+        # no droplet carries), unless the program uses all of DigitalOcean's tag slots.
+        mark = inputs.get(MARK) if isinstance(inputs.get(MARK), str) else None
+        tag = adoption.mark_tag(mark) if mark is not None and len(body.get("tags", [])) < MAX_TAGS else None
+        if tag is not None:
+            body["tags"] = [*body.get("tags", []), tag]
+        existing = await _listed(ctx)
+        ours = [c for c in existing if tag is not None and tag in (c.obj.tags or [])]
+        if ours:
             earlier = await adoption.adopt_earlier(
                 ctx,
                 label=label,
                 kind="firewall",
-                find=_given(existing),
+                find=_given(ours),
                 what_next=" (`doctl compute firewall delete <id>`)",
             )
             assert earlier is not None
             # Made from the inputs of an earlier run: bring it to what the program says now.
             return earlier.id, await Firewall.update(ctx, earlier.id, {}, inputs)
-        await ensure_tags(ctx, [*(inputs.get("tags") or []), *_all_rule_tags(inputs)])
+        await ensure_tags(ctx, [*body.get("tags", []), *_all_rule_tags(inputs)])
+
+        async def made() -> list[Any]:
+            found = await _listed(ctx)
+            return [c for c in found if c.obj.name == name and (tag is None or tag in (c.obj.tags or []))]
+
         created, lost = await adoption.create_once(
             ctx,
             label=label,
             kind="firewall",
             post=lambda: ctx.api.firewalls.create(body),
-            find=lambda: _named(ctx, name),
+            find=made,
             before={c.id for c in existing},
-            marked=owned,
+            marked=tag is not None,
         )
         if lost is not None:
             created = lost.obj
@@ -1124,7 +1145,7 @@ def to_state(fw: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
     droplets = [d for d in wanted_droplets if d in droplets] + [
         d for d in droplets if d not in wanted_droplets
     ]
-    live_tags = {t.lower(): t for t in fw.tags or []}
+    live_tags = {t.lower(): t for t in without_marks(fw.tags)}
     wanted_tags = [t for t in inputs.get("tags") or [] if isinstance(t, str)]
     tags = [t for t in wanted_tags if t.lower() in live_tags]
     tags += [t for k, t in live_tags.items() if k not in {w.lower() for w in wanted_tags}]
