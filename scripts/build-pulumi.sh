@@ -42,6 +42,11 @@ have_all() {
   [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-python" ] && [ -x "$1/pulumi-language-python-exec" ]
 }
 
+# The newest engine's cache also holds the v3.79.0 host behind its shim (see the build below).
+have_build() {
+  have_all "$1" && { [ "$engine" = oldest ] || [ -x "$1/pulumi-language-python-v$OLDEST" ]; }
+}
+
 # 1. a matching pulumi on PATH, with its language host beside it.
 if command -v pulumi >/dev/null 2>&1; then
   onpath="$(dirname "$(command -v pulumi)")"
@@ -52,7 +57,7 @@ if command -v pulumi >/dev/null 2>&1; then
 fi
 
 # 2. the cache.
-if have_all "$bin"; then
+if have_build "$bin"; then
   printf '%s\n' "$bin"
   exit 0
 fi
@@ -125,6 +130,8 @@ package tools
 
 import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
 GOSRC
+  mkdir -p "$work/src/shim"
+  cp "$here/python-host-shim/main.go" "$work/src/shim/main.go"
 fi
 
 # Pulumi reads its version from pkg/v3/version (the CLI, up to some 3.x) and sdk/v3/go/common/version
@@ -149,8 +156,17 @@ fi
   fi
 )
 if [ "$engine" = newest ]; then
-  # The CLI looks for language hosts beside its own executable first.
-  install -m 0755 "$host_bin/pulumi-language-python" "$host_bin/pulumi-language-python-exec" "$work/bin/"
+  # The CLI looks for language hosts beside its own executable first. There it finds a shim
+  # (scripts/python-host-shim) that starts the v3.79.0 host with the project's runtime options as
+  # flags, as a v3.79 CLI does; newer CLIs no longer pass them on the command line, and without them
+  # the v3.79.0 host would ignore `runtime.options.virtualenv`.
+  (
+    cd "$work/src"
+    go build -trimpath -ldflags "-s -w -X main.host=pulumi-language-python-v$OLDEST" \
+      -o "$work/bin/pulumi-language-python" ./shim
+  )
+  install -m 0755 "$host_bin/pulumi-language-python" "$work/bin/pulumi-language-python-v$OLDEST"
+  install -m 0755 "$host_bin/pulumi-language-python-exec" "$work/bin/"
 fi
 
 got="$("$work/bin/pulumi" version)"
@@ -161,9 +177,13 @@ fi
 
 staged="$work/pulumi-v$PIN"
 mkdir -p "$staged" && mv "$work/bin" "$staged/bin"
+# An incomplete cache entry (from an older version of this script) is moved out of the way first.
+if [ -e "$final" ] && ! have_build "$bin"; then
+  mv -T "$final" "$work/stale" 2>/dev/null || true
+fi
 # Rename into place; a concurrent build that won the race leaves its (identical) copy.
 if ! mv -T "$staged" "$final" 2>/dev/null; then
-  have_all "$bin" || { log "error: could not install the build into $final"; exit 1; }
+  have_build "$bin" || { log "error: could not install the build into $final"; exit 1; }
 fi
 log "Built Pulumi $got in $(( $(date +%s) - start ))s."
 printf '%s\n' "$bin"
