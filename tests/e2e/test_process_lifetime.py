@@ -104,7 +104,8 @@ def test_no_provider_or_emulator_outlives_import_up_preview_and_a_killed_up(
         if engine.name == "oldest":
             assert imported.returncode == 0, imported.output
             assert "made-elsewhere" in (stack.workdir / "import_program.py").read_text()
-        else:
+        elif imported.returncode != 0:
+            # Our newest engine's v3.79.0 language host cannot generate code (a full Pulumi install can).
             assert "GenerateProgram not implemented" in imported.output, imported.output
         assert [r["id"] for r in stack.resources("ocean:index:Droplet")] == [str(made["id"])]
         _none_left(_providers, marker, "pulumi import --out")
