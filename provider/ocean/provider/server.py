@@ -74,7 +74,7 @@ def _resource_rpc(op: Any) -> Any:
     return rpc
 
 
-class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore[misc]
+class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore[misc,unused-ignore]
     """One instance per provider process; the engine starts one process per provider resource."""
 
     def __init__(self, engine_address: str | None = None) -> None:
