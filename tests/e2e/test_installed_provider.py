@@ -81,6 +81,9 @@ def _venv(tmp_path: Path, wheel: Path, engine: Engine) -> Path:
             "install",
             "-q",
             "--disable-pip-version-check",
+            # Wheels only: pulumi 3.79.0 pins grpcio 1.56.2, whose wheels stop at Python 3.11; on a later
+            # Python this fails at once, saying so, instead of compiling grpcio for many minutes.
+            "--only-binary=:all:",
             str(wheel),
             *sdk,
         ],
