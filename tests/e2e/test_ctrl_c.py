@@ -38,7 +38,7 @@ def _polls(emu: Any) -> int:
 
 @pytest.mark.engines("newest")
 def test_sigint_during_create_waits_records_every_droplet_and_the_next_up_converges(
-    new_stack: Any, emulator_factory: Any
+    new_stack: Any, emulator_factory: Any, record_property: Any
 ) -> None:
     emu = emulator_factory(time_scale=1.0, clock_mode="manual")  # creates wait until the clock moves
     stack: Stack = new_stack(
@@ -56,6 +56,7 @@ def test_sigint_during_create_waits_records_every_droplet_and_the_next_up_conver
     finally:
         if proc.poll() is None:
             proc.kill()
+    record_property("cli_stopped_after_sigint_s", round(stopped_in, 3))
     output = log.read_text()
     assert proc.returncode != 0, output
     assert stopped_in < 2.0, f"the CLI took {stopped_in:.2f}s to stop after SIGINT\n{output}"
