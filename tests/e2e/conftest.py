@@ -6,7 +6,7 @@ Every test here runs under the newest engine unless marked otherwise:
     @pytest.mark.engines("oldest")             # only there (what the newest engine cannot do)
 
 `OCEAN_E2E_ENGINE=oldest` (`make test-e2e ENGINE=oldest`) runs every test that does not exclude that
-engine under it alone; the tests that do are deselected and counted in the summary.
+engine under it alone; the tests that do are deselected (not skipped).
 """
 
 from __future__ import annotations
