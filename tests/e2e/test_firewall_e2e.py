@@ -374,6 +374,7 @@ pulumi.export("fw", fw.firewall_id)
     _assert_no_changes(stack)
 
 
+@pytest.mark.engines("oldest")  # `pulumi import --out` (code generation): see Stack.import_
 def test_import_generates_a_program_with_no_changes(new_stack: Any, emu: Any) -> None:
     (d1,) = _droplets(emu, 1, tags=["web"])
     with emulator_api(emu) as api:

@@ -123,6 +123,7 @@ def test_the_registry_example_step_by_step(new_stack: Any, emu: Any) -> None:
         assert api.get("/v2/registries/subscription").json()["subscription"]["tier"]["slug"] == "professional"
 
 
+@pytest.mark.engines("oldest")  # `pulumi import --out` (code generation): see Stack.import_
 def test_registry_import_round_trip_and_drift(new_stack: Any, emu: Any) -> None:
     with emulator_api(emu) as api:
         made = api.post("/v2/registries", json={"name": "made-elsewhere", "subscription_tier_slug": "basic"})

@@ -17,6 +17,7 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, plugin_pb2, provid
 
 from ocean import __version__
 from ocean.provider import marshal
+from ocean.provider.lifetime import stop_with_engine
 
 DEFAULT_ENDPOINT = "https://api.digitalocean.com"
 TOKEN_MISSING = (
@@ -73,7 +74,7 @@ def _resource_rpc(op: Any) -> Any:
     return rpc
 
 
-class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore[misc]
+class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore[misc,unused-ignore]
     """One instance per provider process; the engine starts one process per provider resource."""
 
     def __init__(self, engine_address: str | None = None) -> None:
@@ -362,7 +363,11 @@ async def serve(engine_address: str | None, *, port_out: Any = None) -> None:
     out = port_out or sys.stdout
     out.write(f"{port}\n")
     out.flush()
+    # Started by an engine: end with it (lifetime.py), never outlive it.
+    watch = asyncio.ensure_future(stop_with_engine(engine_address, server)) if engine_address else None
     await server.wait_for_termination()
+    if watch is not None:
+        watch.cancel()
 
 
 def _log_level(flags: list[str]) -> str | None:
