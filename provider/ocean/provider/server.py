@@ -293,7 +293,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
 
     # ----------------------------------------------------------------------------------------- engine
 
-    async def _log(self, urn: str, message: str, *, ephemeral: bool, severity: int = engine_pb2.INFO) -> None:
+    async def _log(self, urn: str, message: str, *, ephemeral: bool, severity: Any = engine_pb2.INFO) -> None:
         """Show a message against the resource in the Pulumi display (ephemeral: a status line)."""
         if not self._engine_address:
             return
