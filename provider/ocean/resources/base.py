@@ -221,7 +221,6 @@ class DiffResult:
     replaces: list[str] = dataclasses.field(default_factory=list)
     detailed: dict[str, DiffKind] = dataclasses.field(default_factory=dict)
     reasons: dict[str, str] = dataclasses.field(default_factory=dict)
-    delete_before_replace: bool = False
 
 
 def _present(v: Any) -> bool:
