@@ -7,6 +7,7 @@ import asyncio
 import time
 
 import httpx
+import pytest
 
 from ocean.api import RateGovernor, shared_governor
 
@@ -83,15 +84,22 @@ def test_shared_governor_is_per_base_url() -> None:
 
 @run
 async def test_429_pauses_the_shared_governor_for_concurrent_callers() -> None:
-    ft = FakeTime()
-    gov = RateGovernor(clock=ft.clock)
+    # The governor's clock stands still, so any wait it asks for comes from the pause alone; each
+    # client's sleeps are recorded on its own fake time.
+    frozen, a_time, b_time = FakeTime(), FakeTime(), FakeTime()
+    gov = RateGovernor(clock=frozen.clock)
     regions = resp(200, {"regions": [], "links": {}, "meta": {"total": 0}})
-    s = Script(err(429, "too_many_requests", "slow", {"retry-after": "5"}), default=regions)
-    async with make_client(s, ft, governor=gov) as c:
-        await c.regions.list()
-    assert gov.throttled == 1
-    # the pause was registered for everyone sharing the governor
-    assert gov.reserve() == 0.0 or ft.now >= 5
+    a_script = Script(err(429, "too_many_requests", "slow", {"retry-after": "5"}), default=regions)
+    b_script = Script(default=regions)
+    async with make_client(a_script, a_time, governor=gov) as a, make_client(b_script, b_time, governor=gov) as b:
+        await a.regions.list()
+        await b.regions.list()
+    assert gov.throttled == 1 and a_script.calls == 2 and b_script.calls == 1
+    # A: its retry waited for retry-after (plus < 0.25 s jitter), then for the governor's pause.
+    assert len(a_time.sleeps) == 2 and 5.0 <= a_time.sleeps[0] < 5.25
+    assert a_time.sleeps[1] == pytest.approx(5.0)
+    # B never saw the 429, yet waited out the same pause before sending: one 429, not a storm.
+    assert b_time.sleeps == [pytest.approx(5.0)]
 
 
 @run
