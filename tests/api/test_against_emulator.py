@@ -132,7 +132,9 @@ def test_post_5xx_is_ambiguous_and_get_5xx_is_retried(emulator: Any) -> None:
             # Retried until it succeeded: two 503s, then the answer — as DigitalOcean saw it.
             log = emulator.control.requests()
             assert log["counts"].get("GET /v2/regions") == 3
-            statuses = [r["status"] for r in log["requests"] if r["method"] == "GET" and r["path"] == "/v2/regions"]
+            statuses = [
+                r["status"] for r in log["requests"] if r["method"] == "GET" and r["path"] == "/v2/regions"
+            ]
             assert statuses == [503, 503, 200]
 
     asyncio.run(go())

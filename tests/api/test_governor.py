@@ -91,7 +91,10 @@ async def test_429_pauses_the_shared_governor_for_concurrent_callers() -> None:
     regions = resp(200, {"regions": [], "links": {}, "meta": {"total": 0}})
     a_script = Script(err(429, "too_many_requests", "slow", {"retry-after": "5"}), default=regions)
     b_script = Script(default=regions)
-    async with make_client(a_script, a_time, governor=gov) as a, make_client(b_script, b_time, governor=gov) as b:
+    async with (
+        make_client(a_script, a_time, governor=gov) as a,
+        make_client(b_script, b_time, governor=gov) as b,
+    ):
         await a.regions.list()
         await b.regions.list()
     assert gov.throttled == 1 and a_script.calls == 2 and b_script.calls == 1

@@ -12,7 +12,7 @@ import pytest
 from ocean.api import errors, waiters
 from ocean.api.waiters import PollSchedule, WaitProgress
 
-from ._support import FakeTime, make_client, resp, run
+from ._support import FakeTime, Script, make_client, resp, run
 
 
 class ActionServer:
@@ -209,16 +209,24 @@ async def test_wait_for_status_firewall_settled_and_failed() -> None:
 
 
 @run
-async def test_peering_active_and_droplet_status() -> None:
+async def test_peering_active_polls_until_active_and_reports_each_status() -> None:
     ft = FakeTime()
     seq = iter(["PROVISIONING", "PROVISIONING", "ACTIVE"])
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        return resp(200, {"vpc_peering": {"id": "p", "name": "n", "vpc_ids": [], "status": next(seq)}})
-
-    async with make_client(handler, ft) as c:
-        p = await waiters.wait_for_peering_active(c, "p", clock=ft.clock, sleep=ft.sleep)
+    script = Script(
+        default=lambda r: resp(
+            200, {"vpc_peering": {"id": "p", "name": "n", "vpc_ids": [], "status": next(seq)}}
+        )
+    )
+    seen: list[waiters.WaitProgress] = []
+    async with make_client(script, ft) as c:
+        p = await waiters.wait_for_peering_active(
+            c, "p", clock=ft.clock, sleep=ft.sleep, on_progress=seen.append
+        )
     assert p.status == "ACTIVE"
+    assert script.calls == 3 and all(r.url.path == "/v2/vpc_peerings/p" for r in script.requests)
+    assert [s.status for s in seen] == ["PROVISIONING", "PROVISIONING", "ACTIVE"]
+    assert seen[0].what == "VPC peering p to be active"
+    assert len(ft.sleeps) == 3, "a pause before each poll, none once the peering is active"
 
 
 @run

@@ -37,7 +37,6 @@ from .transport import deadline_scope
 if TYPE_CHECKING:
     from .client import DigitalOceanClient
     from .models.action import Action
-    from .models.droplet import Droplet
     from .models.firewall import Firewall
     from .models.garbage_collection import GarbageCollection
     from .models.vpc_peering import VpcPeering
@@ -364,15 +363,6 @@ def _status_str(value: Any) -> str | None:
 # Ready-made waits for the product's resources.
 
 
-async def wait_for_droplet_status(
-    client: DigitalOceanClient, droplet_id: int, status: str = "active", **kw: Any
-) -> Droplet:
-    return await wait_for_status(
-        lambda: client.droplets.get(droplet_id), lambda d: d.status == status,
-        what=kw.pop("what", f"droplet {droplet_id} to be {status}"), **kw,
-    )  # fmt: skip
-
-
 async def wait_for_firewall_settled(client: DigitalOceanClient, firewall_id: str, **kw: Any) -> Firewall:
     """Until the firewall is ``succeeded`` with no ``pending_changes``; ``failed`` raises ``WaitFailed``."""
     kw.setdefault("expected_s", EXPECTED_FIREWALL_S)
@@ -391,7 +381,6 @@ async def wait_for_peering_active(client: DigitalOceanClient, peering_id: str, *
 
 
 __all__ = [
-    "EXPECTED_ACTION_S", "PollSchedule", "WaitProgress", "wait_for_action", "wait_for_droplet_status",
-    "wait_for_firewall_settled", "wait_for_gc", "wait_for_peering_active", "wait_for_status",
-    "wait_until_gone",
+    "EXPECTED_ACTION_S", "PollSchedule", "WaitProgress", "wait_for_action", "wait_for_firewall_settled",
+    "wait_for_gc", "wait_for_peering_active", "wait_for_status", "wait_until_gone",
 ]  # fmt: skip
