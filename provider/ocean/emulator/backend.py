@@ -23,6 +23,7 @@ from copy import deepcopy
 from datetime import UTC, datetime
 from typing import Any
 
+from ocean.api.models import DROPLET_ACTION_TYPES, GC_TYPES
 from ocean.emulator import catalogue
 from ocean.emulator.clock import Clock
 from ocean.emulator.config import EmulatorConfig
@@ -60,11 +61,6 @@ LEGACY_REGISTRY_MESSAGE = (
     "\u2018/v2/registries/{registry_name}\u2019 instead. Refer to "
     "https://docs.digitalocean.com/reference/api/digitalocean/#tag/Container-Registry for more info."
 )
-GC_TYPES = (
-    "untagged manifests only",
-    "unreferenced blobs only",
-    "untagged manifests and unreferenced blobs",
-)
 #: A garbage collection's stages, in order; each lasts ``config.gc_stage_s``.
 GC_STAGES = (
     "requested",
@@ -74,24 +70,6 @@ GC_STAGES = (
 )
 GC_ACTIVE_STATUSES = frozenset(GC_STAGES) | {"cancelling"}
 
-DROPLET_ACTION_TYPES = (
-    "enable_backups",
-    "disable_backups",
-    "change_backup_policy",
-    "reboot",
-    "power_cycle",
-    "shutdown",
-    "power_off",
-    "power_on",
-    "restore",
-    "password_reset",
-    "resize",
-    "rebuild",
-    "rename",
-    "change_kernel",
-    "enable_ipv6",
-    "snapshot",
-)
 #: The action types ``POST /v2/droplets/actions?tag_name=`` accepts (the spec's mapping for it).
 TAG_ACTION_TYPES = (
     "enable_backups",
