@@ -115,6 +115,19 @@ def test_lifecycle_in_engine_order(provider: Any, fast_emulator: Any, engine: tu
     assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
     assert list(diff.replaces) == []
     assert set(diff.detailedDiff) == {"name", "tags"}
+    # The update preview: outputs an update never changes keep their values (UseStateForUnknown),
+    # those it may change are unknown, size-derived ones keep theirs since the size stays.
+    before = marshal.decode(read.properties)
+    plan = marshal.decode(
+        provider.Update(
+            provider_pb2.UpdateRequest(id=created.id, urn=URN, olds=read.properties, news=news, preview=True)
+        ).properties
+    )
+    for key in ("dropletId", "dropletUrn", "ipv4Address", "ipv4AddressPrivate", "createdAt", "vpcUuid"):
+        assert plan[key] == before[key], key
+    assert plan["memory"] == before["memory"] and plan["priceMonthly"] == before["priceMonthly"]
+    assert plan["locked"] is marshal.UNKNOWN
+    assert plan["name"] == "web-renamed"
     updated = provider.Update(
         provider_pb2.UpdateRequest(id=created.id, urn=URN, olds=read.properties, news=news, timeout=60)
     )

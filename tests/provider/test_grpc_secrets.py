@@ -150,6 +150,10 @@ def test_function_results_found_by_a_secret_argument_are_secret(provider: Any, e
         provider_pb2.InvokeRequest(tok="ocean:index:getDroplet", args=marshal.encode({"id": int(created.id)}))
     )
     assert secret_paths(getattr(plain, "return")) == set()
+    # A lookup describes a droplet exactly as the Droplet resource does.
+    looked_up, managed = marshal.decode(getattr(plain, "return")), marshal.decode(created.properties)
+    assert "ipv6Address" not in looked_up and len(looked_up) == 14, "every field but the absent IPv6 address"
+    assert looked_up == {k: managed[k] for k in looked_up}
 
     missing = {"name": "hush-nobody"}
     with pytest.raises(grpc.RpcError) as info:

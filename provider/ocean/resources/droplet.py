@@ -35,7 +35,7 @@ from ocean.resources.base import (
     explain,
     validate,
 )
-from ocean.resources.unknown import UNKNOWN, is_unknown
+from ocean.resources.unknown import is_unknown
 
 TOKEN = "ocean:index:Droplet"
 
@@ -335,18 +335,6 @@ class Droplet(Resource):
         out = super().preview_create(inputs)
         for key in ("userData", "sshKeys"):
             out[key] = inputs.get(key) if inputs.get(key) is not None else _EMPTY[key]
-        return out
-
-    @staticmethod
-    def preview_update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
-        out = dict(olds)
-        changed = {k for k in news if news.get(k) != olds.get(k)}
-        out.update(news)
-        for name, info in DropletState.model_fields.items():
-            key = DropletState.wire_name(name)
-            for p in info.metadata:
-                if isinstance(p, ComputedFrom) and any(DropletArgs.wire_name(i) in changed for i in p.inputs):
-                    out[key] = UNKNOWN
         return out
 
     # ----------------------------------------------------------------------------------------- create
