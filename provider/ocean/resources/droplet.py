@@ -194,7 +194,8 @@ class DropletArgs(Model):
             default=False,
             description="When resizing, also grow the disk to the new size's disk. Irreversible: a "
             "droplet whose disk was grown can never be resized to a size with a smaller disk. With "
-            "`false` (the default) only CPU and memory change, and the resize can be undone.",
+            "`false` (the default, as in DigitalOcean's API; pulumi-digitalocean defaults to `true`) only "
+            "CPU and memory change, and the resize can be undone.",
         ),
     ]
     shutdown_grace_period: Annotated[
