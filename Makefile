@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PULUMI_BIN = $(shell scripts/build-pulumi.sh)
 PYTEST_WORKERS ?= 2
 
-.PHONY: all venv pulumi demo test test-fast schema sdk check-generated lint bench clean
+.PHONY: all venv pulumi demo test test-fast schema sdk check-generated lint bench mutate clean
 
 all: test
 
@@ -54,6 +54,11 @@ lint: venv
 ## bench: performance figures, as ratios against baselines measured in the same run
 bench: venv pulumi
 	@PATH="$(PULUMI_BIN):$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) bench/run.py
+
+## mutate: mutation testing of the core mechanisms, score per module (cosmic-ray; slow: not in test or CI)
+##   make mutate MUTATE_MODULES="governor waiters"   — some of: governor transport waiters base marshal
+mutate: venv
+	@$(PY) scripts/mutate.py $(MUTATE_MODULES)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
