@@ -92,7 +92,11 @@ def _config(module: str, tests: list[str]) -> str:
 def _score(session: Path, env: dict[str, str], bin_dir: Path) -> tuple[int, int, int, list[str]]:
     """(killed, survived, not run, surviving mutants as `line: operator`) of a cosmic-ray session."""
     dump = subprocess.run(
-        [str(bin_dir / "cosmic-ray"), "dump", str(session)], env=env, check=True, capture_output=True, text=True
+        [str(bin_dir / "cosmic-ray"), "dump", str(session)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     killed, skipped, survived = 0, 0, []
     for line in dump.splitlines():
@@ -142,7 +146,9 @@ def main(argv: list[str]) -> int:
             score = 100.0 * killed / total if total else 0.0
             minutes = (time.monotonic() - started) / 60
             results.append((name, module, killed, total, score, skipped))
-            print(f"{module}: {score:.1f}% killed ({killed}/{total}, {skipped} left out) in {minutes:.0f} min")
+            print(
+                f"{module}: {score:.1f}% killed ({killed}/{total}, {skipped} left out) in {minutes:.0f} min"
+            )
             for s in survivors:
                 print(f"    survived  {module}:{s}")
             sys.stdout.flush()
