@@ -188,3 +188,15 @@ def test_droplet_snapshot_keeps_a_secret_name_secret(
     provider.Delete(
         provider_pb2.DeleteRequest(id=created.id, urn=SNAP_URN, properties=created.properties, timeout=60)
     )
+
+
+def test_provider_configuration_the_program_marks_secret_stays_secret(provider: Any) -> None:
+    values = {"token": "dop_v1_x", "apiEndpoint": "https://hush-endpoint.example"}
+    checked = provider.CheckConfig(
+        provider_pb2.CheckRequest(
+            urn="urn:pulumi:dev::proj::pulumi:providers:ocean::acct",
+            news=marshal.encode(values, secrets=marked(values, ("apiEndpoint",))),
+        )
+    )
+    assert list(checked.failures) == []
+    assert secret_paths(checked.inputs) == {("token",), ("apiEndpoint",)}

@@ -130,7 +130,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
     # ---------------------------------------------------------------------------------- configuration
 
     async def CheckConfig(self, request: Any, context: Any) -> Any:
-        news = marshal.decode(request.news)
+        news, secrets = marshal.decode_with_secrets(request.news)
         failures = []
         token, endpoint = resolve_config(news)
         if token is None and not marshal.contains_unknown(news.get("token")):
@@ -143,7 +143,8 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
                 )
             )
         return provider_pb2.CheckResponse(
-            inputs=marshal.encode(news, secret_fields=["token"], keep_unknowns=True), failures=failures
+            inputs=marshal.encode(news, secret_fields=["token"], secrets=secrets, keep_unknowns=True),
+            failures=failures,
         )
 
     async def DiffConfig(self, request: Any, context: Any) -> Any:
