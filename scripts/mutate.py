@@ -57,10 +57,11 @@ EXCLUDED_OPERATORS = [
 
 
 def _skip_noise(session: Path, source: Path) -> int:
-    """Leave out two kinds of mutant that can only survive: the `*` that marks keyword-only parameters
-    turned into `/` (the calls pass those arguments positionally anyway), and numbers in module-level
-    tables of tuning data (the expected duration of each action type: they steer how often a wait polls,
-    which the tests bound but do not pin entry by entry). Returns how many were left out."""
+    """Leave out mutants that can only survive: the `*` that marks keyword-only parameters turned into
+    `/` (the calls pass those arguments by name or position alike), `frozen=True` flipped in a dataclass
+    decorator (nothing assigns to the fields), and numbers in module-level tables of tuning data (the
+    expected duration of each action type: they steer how often a wait polls, which the tests bound but
+    do not pin entry by entry). Returns how many were left out."""
     import ast
 
     from cosmic_ray.work_db import use_db
@@ -87,6 +88,10 @@ def _skip_noise(session: Path, source: Path) -> int:
                 reason = "keyword-only marker"
             elif operator == "core/NumberReplacer" and row in tables:
                 reason = "tuning table"
+            elif operator in ("core/ReplaceTrueWithFalse", "core/ReplaceFalseWithTrue") and lines[
+                row - 1
+            ].lstrip().startswith("@"):
+                reason = "decorator argument"  # @dataclass(frozen=True): nothing relies on frozen
             if reason:
                 db.set_result(item.job_id, WorkResult(output=reason, worker_outcome=WorkerOutcome.SKIPPED))
                 skipped += 1
