@@ -163,3 +163,49 @@ def test_resource_init_failed_detail_carries_id_and_state() -> None:
     assert status.details[0].Unpack(detail)
     assert detail.id == "42" and list(detail.reasons) == ["create action errored"]
     assert marshal.decode(detail.properties) == {"dropletId": 42}
+
+
+def test_redaction_takes_strings_and_numbers_of_three_characters_or_more() -> None:
+    secrets = marshal.Secrets(
+        {("a",): "abc", ("b",): "xy", ("c",): 100, ("d",): 99, ("e",): True, ("f",): 2.5, ("g",): None,
+         ("h",): {"k": "deep-one"}, ("i",): ["listed"], ("j",): marshal.UNKNOWN}
+    )  # fmt: skip
+    text = "abc xy 100 99 True 2.5 deep-one listed"
+    assert secrets.redact(text) == "[secret] xy [secret] 99 True [secret] [secret] [secret]"
+    assert len(secrets) == 10 and bool(secrets) and not marshal.Secrets()
+    assert ("a",) in secrets and "a" in secrets and "z" not in secrets
+
+
+def test_a_secret_whose_place_is_gone_marks_what_is_left_of_it() -> None:
+    _, secrets = marshal.decode_with_secrets(
+        _struct({"tags": ["a", _secret("team-x")], "policy": {"plan": _secret("weekly")}})
+    )
+    # The list is shorter now, the object lost the field: the container is marked as a whole.
+    out = marshal.encode({"tags": ["a"], "policy": {"hour": 4}}, secrets=secrets)
+    assert _secret_paths(out) == {("tags",), ("policy",)}
+    # Not there at all, or null: nothing to mark.
+    assert _secret_paths(marshal.encode({"tags": None, "other": 1}, secrets=secrets)) == set()
+
+
+def test_every_kind_of_wire_value_decodes() -> None:
+    wire = _struct({"n": None, "b": True, "l": [1, "x", None], "o": {"k": 1.5}})
+    assert marshal.decode(wire) == {"n": None, "b": True, "l": [1, "x", None], "o": {"k": 1.5}}
+    ref = _struct({"r": {marshal.SIG_KEY: marshal.RESOURCE_REF_SIG, "urn": "urn:x", "id": "42"}})
+    assert marshal.decode(ref) == {"r": "42"}
+    urn_only = _struct({"r": {marshal.SIG_KEY: marshal.RESOURCE_REF_SIG, "urn": "urn:x"}})
+    assert marshal.decode(urn_only) == {"r": "urn:x"}
+    plain_output = _struct({"v": {marshal.SIG_KEY: marshal.OUTPUT_SIG, "value": "a"}})
+    values, secrets = marshal.decode_with_secrets(plain_output)
+    assert values == {"v": "a"} and not secrets
+    empty_secret = _struct({"s": {marshal.SIG_KEY: marshal.SECRET_SIG}})
+    values, secrets = marshal.decode_with_secrets(empty_secret)
+    assert values == {"s": None} and "s" in secrets
+    assert marshal.decode(None) == {} and not marshal.decode_with_secrets(None)[1]
+
+
+def test_encode_keeps_types_and_refuses_what_pulumi_cannot_carry() -> None:
+    out = marshal.encode({"t": (1, 2), "b": False, "f": 0.5, "o": {"n": None}})
+    assert marshal.decode(out) == {"t": [1, 2], "b": False, "f": 0.5, "o": {"n": None}}
+    assert out.fields["b"].WhichOneof("kind") == "bool_value"
+    with pytest.raises(TypeError, match="set"):
+        marshal.encode({"s": {1, 2}})
