@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= 2
 ENGINE ?= newest
 
 .PHONY: all venv constraints pulumi demo test test-fast test-e2e spec schema sdk check-generated lint \
-	bench dist clean
+	bench mutate dist clean
 
 all: test
 
@@ -84,6 +84,11 @@ bench: venv pulumi
 dist: venv
 	@rm -rf dist && log="$$(mktemp)" && { $(PY) -m build --outdir dist . >"$$log" 2>&1 || { cat "$$log"; exit 1; }; } \
 	  && rm -f "$$log" && ls dist/*
+
+## mutate: mutation testing of the core mechanisms, score per module (cosmic-ray; slow: not in test or CI)
+##   make mutate MUTATE_MODULES="governor waiters"   — some of: governor transport waiters base marshal
+mutate: venv
+	@$(PY) scripts/mutate.py $(MUTATE_MODULES)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

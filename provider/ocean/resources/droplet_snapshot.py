@@ -84,10 +84,6 @@ class DropletSnapshot(Resource):
         return validate(DropletSnapshotArgs, cls.label(urn), cls.with_name(urn, olds, news, random_seed))
 
     @staticmethod
-    def preview_update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
-        return {**olds, **news}
-
-    @staticmethod
     async def create(ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         from ocean.api import waiters
 
