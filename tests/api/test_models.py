@@ -13,17 +13,11 @@ from ._support import DROPLET
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    """DigitalOcean's OpenAPI spec (../shared/spec), whose own examples these tests parse."""
-    from tests.contract.conftest import SPEC_PATH
+    """DigitalOcean's OpenAPI spec (found by tests/openapi_spec.py), whose own examples these tests parse."""
+    from tests.openapi_spec import load_spec, skip_unless_available
 
-    if not SPEC_PATH.is_file():
-        pytest.skip(f"DigitalOcean OpenAPI spec not found at {SPEC_PATH} (expected ../shared/spec beside the repo)")
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with SPEC_PATH.open("rb") as fh:
-        data: dict[str, Any] = yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
-    return data
+    skip_unless_available()
+    return load_spec()
 
 
 def _unknowns(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
