@@ -209,6 +209,17 @@ class Stack:
         return [r for r in deployment.get("resources") or [] if r["type"] == type_token]
 
 
+def status_lines(events_json: str, name: str) -> list[str]:
+    """The status lines (ephemeral messages) the provider showed for resource `name`, from the
+    engine's event stream (`pulumi up --json`), in order."""
+    lines = []
+    for raw in events_json.splitlines():
+        event = json.loads(raw).get("diagnosticEvent") if raw.startswith("{") else None
+        if event and event.get("ephemeral") and event.get("urn", "").endswith(f"::{name}"):
+            lines.append(event["message"].strip())
+    return lines
+
+
 def _parse_json(r: Result) -> dict[str, Any]:
     try:
         return json.loads(r.stdout)  # type: ignore[no-any-return]

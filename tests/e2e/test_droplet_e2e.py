@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import pytest
 
-from tests.e2e.harness import Stack, emulator_api, emulator_droplet, planned_op, wait_until
+from tests.e2e.harness import Stack, emulator_api, emulator_droplet, planned_op, status_lines, wait_until
 
 PROGRAM = """
 import pulumi
@@ -31,17 +30,6 @@ pulumi.export("status", web.status)
 """
 
 
-def _status_lines(events_json: str, name: str) -> list[str]:
-    """The status lines (ephemeral messages) the provider showed for resource `name`, from the
-    engine's event stream (`pulumi up --json`)."""
-    lines = []
-    for raw in events_json.splitlines():
-        event = json.loads(raw).get("diagnosticEvent") if raw.startswith("{") else None
-        if event and event.get("ephemeral") and event.get("urn", "").endswith(f"::{name}"):
-            lines.append(event["message"].strip())
-    return lines
-
-
 @pytest.fixture
 def emu(ocean_emulator_factory: Any) -> Any:
     return ocean_emulator_factory(time_scale=100.0, clock_mode="scaled")
@@ -60,7 +48,7 @@ def test_up_preview_rename_refresh_destroy(new_stack: Any, emu: Any) -> None:
     out = stack.outputs()
     assert out["status"] == "active" and out["name"] == "web-e2e"
     assert isinstance(out["id"], int) and out["ip"]
-    lines = _status_lines(up.stdout, "web")
+    lines = status_lines(up.stdout, "web")
     progress = re.compile(rf"^waiting for droplet {out['id']} create \(action \d+\)")
     assert any(progress.match(line) for line in lines), f"no create progress in the display: {lines}"
 

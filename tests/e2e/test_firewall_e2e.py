@@ -469,16 +469,11 @@ def test_ctrl_c_stops_the_wait_promptly(new_stack: Any, ocean_emulator_factory: 
     assert "ocean:index:Firewall fw" in output and "creating failed" in output, output
 
 
-@pytest.mark.xfail(
-    reason="Pulumi v3.79 closes the plugin host on the first Ctrl-C (engine/deployment.go: "
-    "plugctx.WithCancelChannel → plugin Close kills the provider) before the Cancel RPC reaches the "
-    "provider, so the created firewall's id never reaches the state; needs adoption after an "
-    "interrupted create (issue 14)",
-    strict=True,
-)
 def test_after_ctrl_c_the_next_up_does_not_make_a_second_firewall(
     new_stack: Any, ocean_emulator_factory: Any
 ) -> None:
+    """The newest engine sends Cancel before it stops the provider, so the firewall created before the
+    Ctrl-C is recorded (Pulumi v3.79 kills the provider first: see README "Pulumi version")."""
     stuck = ocean_emulator_factory(clock_mode="manual")
     stack = _stack(new_stack, stuck)
     _spec(stack, name="cancelled", inbound=[SSH])
