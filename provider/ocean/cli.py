@@ -1,4 +1,4 @@
-"""The `ocean` command: `ocean emulator serve`, `ocean demo`, `ocean schema`."""
+"""The `ocean` command: `ocean install-plugin`, `ocean emulator serve`, `ocean demo`, `ocean schema`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ def main(argv: list[str] | None = None) -> int:
     emu = sub.add_parser("emulator", help="the local DigitalOcean API emulator")
     emu.add_argument("emulator_command", choices=["serve"], help="serve: run the emulator until interrupted")
     sub.add_parser("schema", help="print the Pulumi package schema (JSON)")
+    plugin = sub.add_parser(
+        "install-plugin",
+        help="register this virtualenv's provider in Pulumi's plugin cache, at the version the SDK asks for",
+    )
+    plugin.add_argument("--pulumi", help="the pulumi executable to use (default: pulumi on PATH)")
     demo = sub.add_parser(
         "demo", help="run the quick start on the embedded emulator (needs `pulumi` on PATH)"
     )
@@ -30,6 +35,16 @@ def main(argv: list[str] | None = None) -> int:
         from ocean.provider.schema import schema_json
 
         sys.stdout.write(schema_json())
+        return 0
+    if args.command == "install-plugin":
+        from ocean.plugin import InstallError, install
+
+        try:
+            result = install(args.pulumi)
+        except InstallError as e:
+            print(f"ocean install-plugin: {e}", file=sys.stderr)
+            return 1
+        print(result.message)
         return 0
     if args.command == "demo":
         from ocean.demo import run_demo

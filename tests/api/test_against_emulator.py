@@ -129,5 +129,12 @@ def test_post_5xx_is_ambiguous_and_get_5xx_is_retried(ocean_emulator: Any) -> No
             ocean_emulator.control.fault(method="GET", path="/v2/regions", status=503, times=2)
             regions = await c.regions.list()
             assert regions
+            # Retried until it succeeded: two 503s, then the answer — as DigitalOcean saw it.
+            log = ocean_emulator.control.requests()
+            assert log["counts"].get("GET /v2/regions") == 3
+            statuses = [
+                r["status"] for r in log["requests"] if r["method"] == "GET" and r["path"] == "/v2/regions"
+            ]
+            assert statuses == [503, 503, 200]
 
     asyncio.run(go())

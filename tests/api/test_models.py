@@ -2,23 +2,48 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
-from ocean.api import models
 from ocean.api.models import Droplet, Firewall, GarbageCollection, Size, VpcPeering
 
 from ._support import DROPLET
 
 
-def test_droplet_ip_helpers() -> None:
-    d = Droplet.model_validate(DROPLET)
-    assert d.public_ipv4 == "192.241.165.154"
-    assert d.private_ipv4 == "10.128.192.124"
-    assert d.public_ipv6 == "2604:a880:0:1010::18a:a001"
-    assert d.size is not None and isinstance(d.size, Size) and d.size.price_monthly == 5.0
-    assert d.size.price_hourly == pytest.approx(0.00743)
-    bare = Droplet.model_validate({**DROPLET, "networks": {"v4": [], "v6": []}})
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    """DigitalOcean's OpenAPI spec (found by tests/openapi_spec.py), whose own examples these tests parse."""
+    from tests.openapi_spec import load_spec, skip_unless_available
+
+    skip_unless_available()
+    return load_spec()
+
+
+def _unknowns(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    """The unknown fields and enum values the models logged."""
+    return [
+        r.msg
+        for r in caplog.records
+        if isinstance(r.msg, dict) and r.msg.get("event") in ("unknown_field", "unknown_enum_value")
+    ]
+
+
+def test_droplet_ip_helpers_on_the_spec_example(spec: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ocean")
+    example = spec["components"]["examples"]["droplet_single"]["value"]["droplet"]
+    d = Droplet.model_validate(example)
+    assert _unknowns(caplog) == [], "the model knows every field and value of the spec's own example"
+
+    def address(version: str, kind: str) -> str:
+        return next(n["ip_address"] for n in example["networks"][version] if n["type"] == kind)
+
+    assert d.public_ipv4 == address("v4", "public") and d.private_ipv4 == address("v4", "private")
+    assert d.public_ipv6 == address("v6", "public")
+    assert d.size is not None and isinstance(d.size, Size)
+    assert d.size.price_monthly == example["size"]["price_monthly"]
+    assert d.size.price_hourly == pytest.approx(example["size"]["price_hourly"])
+    bare = Droplet.model_validate({**example, "networks": {"v4": [], "v6": []}})
     assert bare.public_ipv4 is None and bare.private_ipv4 is None and bare.public_ipv6 is None
 
 
@@ -39,22 +64,34 @@ def test_unknown_fields_and_enum_values_parse_and_are_logged_once(caplog: pytest
     assert len(enum_logs) == 1 and len(field_logs) == 1
 
 
-def test_enums_as_in_the_spec() -> None:
-    assert models.GC_STATUSES == (
-        "requested",
-        "waiting for write JWTs to expire",
-        "scanning manifests",
-        "deleting unreferenced blobs",
-        "cancelling",
-        "failed",
-        "succeeded",
-        "cancelled",
-    )
-    assert models.VPC_PEERING_STATUSES == ("PROVISIONING", "ACTIVE", "DELETING")
-    assert models.GC_TERMINAL_STATUSES == {"succeeded", "failed", "cancelled"}
-    assert not GarbageCollection(uuid="u", status="cancelling").done
-    assert GarbageCollection(uuid="u", status="cancelled").done
-    assert VpcPeering(id="p", status="ACTIVE").status == "ACTIVE"
+def test_every_spec_gc_status_parses_and_only_the_final_ones_end_a_wait(
+    spec: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="ocean")
+    statuses = spec["components"]["schemas"]["garbage_collection"]["properties"]["status"]["enum"]
+    done = {s for s in statuses if GarbageCollection(uuid="u", status=s).done}
+    assert _unknowns(caplog) == []
+    # `cancelling` is still running: only these three end a garbage collection.
+    assert done == {"succeeded", "failed", "cancelled"}
+
+
+@pytest.mark.parametrize("response", ["provisioning_vpc_peering", "active_vpc_peering", "deleting_vpc_peering"])
+def test_vpc_peering_spec_examples_parse(
+    spec: dict[str, Any], caplog: pytest.LogCaptureFixture, response: str
+) -> None:
+    caplog.set_level(logging.INFO, logger="ocean")
+    content = spec["components"]["responses"][response]["content"]["application/json"]
+    example = content["schema"]["example"]["vpc_peering"]
+    peering = VpcPeering.model_validate(example)
+    assert _unknowns(caplog) == []
+    assert (peering.id, peering.status, peering.vpc_ids) == (example["id"], example["status"], example["vpc_ids"])
+
+
+def test_firewall_spec_example_is_settled(spec: dict[str, Any]) -> None:
+    content = spec["components"]["responses"]["get_firewall_response"]["content"]["application/json"]
+    example = content["example"]["firewall"]
+    assert example["status"] == "succeeded" and example["pending_changes"] == []
+    assert Firewall.model_validate(example).settled
 
 
 def test_firewall_settled() -> None:

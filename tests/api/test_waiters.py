@@ -12,7 +12,7 @@ import pytest
 from ocean.api import errors, waiters
 from ocean.api.waiters import PollSchedule, WaitProgress
 
-from ._support import FakeTime, make_client, resp, run
+from ._support import FakeTime, Script, make_client, resp, run
 
 
 class ActionServer:
@@ -211,16 +211,24 @@ async def test_wait_for_status_firewall_settled_and_failed() -> None:
 
 
 @run
-async def test_peering_active_and_droplet_status() -> None:
+async def test_peering_active_polls_until_active_and_reports_each_status() -> None:
     ft = FakeTime()
     seq = iter(["PROVISIONING", "PROVISIONING", "ACTIVE"])
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        return resp(200, {"vpc_peering": {"id": "p", "name": "n", "vpc_ids": [], "status": next(seq)}})
-
-    async with make_client(handler, ft) as c:
-        p = await waiters.wait_for_peering_active(c, "p", clock=ft.clock, sleep=ft.sleep)
+    script = Script(
+        default=lambda r: resp(
+            200, {"vpc_peering": {"id": "p", "name": "n", "vpc_ids": [], "status": next(seq)}}
+        )
+    )
+    seen: list[waiters.WaitProgress] = []
+    async with make_client(script, ft) as c:
+        p = await waiters.wait_for_peering_active(
+            c, "p", clock=ft.clock, sleep=ft.sleep, on_progress=seen.append
+        )
     assert p.status == "ACTIVE"
+    assert script.calls == 3 and all(r.url.path == "/v2/vpc_peerings/p" for r in script.requests)
+    assert [s.status for s in seen] == ["PROVISIONING", "PROVISIONING", "ACTIVE"]
+    assert seen[0].what == "VPC peering p to be active"
+    assert len(ft.sleeps) == 3, "a pause before each poll, none once the peering is active"
 
 
 @run
@@ -366,3 +374,101 @@ async def test_gc_cancelling_is_polled_densely() -> None:
     assert [schedule.next_delay(40.0 + i) for i in range(3)] == [1.0, 1.0, 1.0]
     assert schedule.next_delay(100.0) > 1.0, "backs off after the dense window"
     del ft
+
+
+def test_poll_schedule_numbers_and_window_edges() -> None:
+    # Without an expectation: 0.5 s, then x1.6 each time, up to 10 s.
+    sched = PollSchedule(None)
+    delays = [sched.next_delay(0) for _ in range(9)]
+    assert delays == pytest.approx([0.5, 0.8, 1.28, 2.048, 3.2768, 5.24288, 8.388608, 10.0, 10.0])
+    # Expecting 120 s: dense from 0.75x (90 s) to 1.35x + 3 s (165 s), every 120/30 = 4 s; then backing off.
+    sched = PollSchedule(120.0)
+    assert sched.next_delay(0.0) == 0.5
+    assert sched.next_delay(89.9) == pytest.approx(0.2), "never less than 0.2 s, landing on the window"
+    assert sched.next_delay(90.0) == 4.0 and sched.next_delay(165.0) == 4.0
+    assert sched.next_delay(165.1) == pytest.approx(1.6) and sched.next_delay(170.0) == pytest.approx(2.56)
+
+
+@run
+async def test_a_broken_progress_display_never_breaks_the_wait() -> None:
+    ft = FakeTime()
+
+    def broken(_: WaitProgress) -> None:
+        raise RuntimeError("display gone")
+
+    async with make_client(ActionServer(ft, ft.now + 3), ft) as c:
+        action = await waiters.wait_for_action(c, 42, clock=ft.clock, sleep=ft.sleep, on_progress=broken)
+    assert action.status == "completed"
+
+
+@run
+async def test_a_wait_cancelled_before_it_starts_sends_nothing_and_leaves_no_coroutine_behind() -> None:
+    import gc
+    import warnings
+
+    ft = FakeTime()
+    cancel = asyncio.Event()
+    cancel.set()
+    server = ActionServer(ft, ft.now + 3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with make_client(server, ft) as c:
+            with pytest.raises(errors.WaitCancelled):
+                await waiters.wait_for_action(c, 42, cancel=cancel, clock=ft.clock, sleep=ft.sleep)
+        gc.collect()
+    assert server.polls == 0 and ft.sleeps == []
+    assert not [w for w in caught if "never awaited" in str(w.message)]
+
+
+@run
+async def test_the_last_sleep_ends_exactly_at_the_deadline() -> None:
+    ft = FakeTime()
+    start = ft.now
+    async with make_client(ActionServer(ft, ft.now + 100), ft) as c:
+        with pytest.raises(errors.WaitTimeout) as info:
+            await waiters.wait_for_action(c, 42, timeout=0.7, clock=ft.clock, sleep=ft.sleep)
+    assert ft.sleeps == pytest.approx([0.5, 0.2]) and ft.now - start == pytest.approx(0.7)
+    assert info.value.elapsed_s == pytest.approx(0.7)
+
+
+@run
+async def test_eight_failed_polls_in_a_row_end_the_wait_but_a_success_between_resets_the_count() -> None:
+    from ocean.api import RetryPolicy
+
+    ft = FakeTime()
+    failed = resp(500, {"id": "e", "message": "x"})
+
+    def action(status: str) -> httpx.Response:
+        return resp(200, {"action": {"id": 42, "status": status, "type": "reboot"}})
+
+    # No retries in the client: every failed poll counts.
+    seq = [failed] * 7 + [action("in-progress")] + [failed] * 7 + [action("completed")]
+    script = Script(*seq)
+    seen: list[WaitProgress] = []
+    async with make_client(script, ft, retry=RetryPolicy(max_attempts=1)) as c:
+        done = await waiters.wait_for_action(c, 42, clock=ft.clock, sleep=ft.sleep, on_progress=seen.append)
+    assert done.status == "completed" and script.calls == 16
+    assert [p.polls for p in seen] == [8, 16], "failed polls are counted too"
+    script = Script(*[failed] * 8, default=action("completed"))
+    async with make_client(script, ft, retry=RetryPolicy(max_attempts=1)) as c:
+        with pytest.raises(errors.ServerError):
+            await waiters.wait_for_action(c, 42, clock=ft.clock, sleep=ft.sleep)
+    assert script.calls == 8
+
+
+@run
+async def test_gc_wait_names_the_collection_and_a_failed_wait_its_elapsed_time() -> None:
+    ft = FakeTime()
+    gc = {"uuid": "gc-1", "registry_name": "reg", "status": "succeeded"}
+    seen: list[str] = []
+    async with make_client(Script(default=resp(200, {"garbage_collection": gc})), ft) as c:
+        await waiters.wait_for_gc(
+            c, "reg", "gc-1", clock=ft.clock, sleep=ft.sleep, on_progress=lambda p: seen.append(p.what)
+        )
+    assert seen == ["garbage collection gc-1 of registry reg"]
+    start = ft.now
+    failing = resp(200, {"firewall": {"id": "fw", "status": "failed", "pending_changes": []}})
+    async with make_client(Script(default=failing), ft) as c:
+        with pytest.raises(errors.WaitFailed) as info:
+            await waiters.wait_for_firewall_settled(c, "fw", clock=ft.clock, sleep=ft.sleep)
+    assert info.value.elapsed_s == pytest.approx(ft.now - start) and info.value.elapsed_s > 0

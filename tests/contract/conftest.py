@@ -1,29 +1,19 @@
 # ruff: noqa: E501 - long literal tables read better on one line
-"""Contract tests read DigitalOcean's OpenAPI spec from ../shared/spec (beside the repo)."""
+"""Contract tests read DigitalOcean's OpenAPI spec (found by tests/openapi_spec.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = REPO_ROOT.parent / "shared" / "spec" / "DigitalOcean-public.v2.yaml"
+from tests.openapi_spec import load_spec, skip_unless_available
 
 
 @pytest.fixture(scope="session")
 def spec() -> dict[str, Any]:
-    if not SPEC_PATH.is_file():
-        pytest.skip(
-            f"DigitalOcean OpenAPI spec not found at {SPEC_PATH} (expected ../shared/spec beside the repo)"
-        )
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with SPEC_PATH.open("rb") as fh:
-        data: dict[str, Any] = yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
-    return data
+    skip_unless_available()
+    return load_spec()
 
 
 @pytest.fixture(scope="session")

@@ -103,6 +103,7 @@ def test_create_resize_power_off_drift_snapshot_destroy(new_stack: Any, emu: Any
         assert api.get(f"/v2/droplets/{droplet_id}").status_code == 404
 
 
+@pytest.mark.engines("oldest")  # `pulumi import --out` (code generation): see Stack.import_
 def test_import_of_an_existing_droplet_round_trips_with_no_changes(new_stack: Any, emu: Any) -> None:
     with emulator_api(emu) as api:
         # DigitalOcean installs only keys of the account: add one first.

@@ -378,6 +378,7 @@ pulumi.export("fw", fw.firewall_id)
     _assert_no_changes(stack)
 
 
+@pytest.mark.engines("oldest")  # `pulumi import --out` (code generation): see Stack.import_
 def test_import_generates_a_program_with_no_changes(new_stack: Any, emu: Any) -> None:
     (d1,) = _droplets(emu, 1, tags=["web"])
     with emulator_api(emu) as api:
@@ -475,17 +476,16 @@ def test_ctrl_c_stops_the_wait_promptly(new_stack: Any, ocean_emulator_factory: 
 def test_after_ctrl_c_the_next_up_does_not_make_a_second_firewall(
     new_stack: Any, ocean_emulator_factory: Any
 ) -> None:
-    # Pulumi v3.79 closes the plugin host on the first Ctrl-C (engine/deployment.go:
-    # plugctx.WithCancelChannel → plugin Close kills the provider) before the Cancel RPC reaches the
-    # provider, so the created firewall's id never reaches the state. The next `up` finds it by its
-    # create mark (ocean.resources.adoption) and adopts it.
+    """The newest engine sends Cancel before it stops the provider, so the firewall created before the
+    Ctrl-C is recorded (Pulumi v3.79 kills the provider first: see README "Pulumi version"); and were the
+    provider killed before it could answer, the next `up` would find the firewall by its create mark
+    (ocean.resources.adoption) and adopt it."""
     stuck = ocean_emulator_factory(clock_mode="manual")
     stack = _stack(new_stack, stuck)
     _spec(stack, name="cancelled", inbound=[SSH])
     _interrupted_up(stack, stuck)
     stuck.control.set_clock("scaled", 100.0)
-    up = stack.up()
-    assert "adopted firewall" in up.stdout, up.stdout
+    stack.up()
     with emulator_api(stuck) as api:
         [fw] = api.get("/v2/firewalls").json()["firewalls"]
     [res] = stack.resources(FIREWALL)

@@ -327,6 +327,7 @@ def test_default_is_turned_on_in_place_refused_off_at_preview_and_never_deleted(
     assert stack.resources(VPC) == [] and _get(emu, f"/v2/vpcs/{vpc_id}") is not None
 
 
+@pytest.mark.engines("oldest")  # `pulumi import --out` (code generation): see Stack.import_
 def test_import_of_vpcs_a_peering_and_a_default_vpc_round_trips(new_stack: Any, emu: Any) -> None:
     with emulator_api(emu) as api:
         a = api.post("/v2/vpcs", json={"name": "old-a", "region": "ams3", "description": "legacy"}).json()[

@@ -8,14 +8,14 @@ import pytest
 
 from ocean.emulator.backend import Backend
 from ocean.emulator.pytest_plugin import RunningEmulator
+from tests.openapi_spec import skip_unless_available
 
-from .spec_check import SPEC_PATH, SpecChecker, load_spec
+from .spec_check import SpecChecker, load_spec
 
 
 @pytest.fixture(scope="session")
 def spec() -> dict[str, Any]:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"DigitalOcean's OpenAPI spec is not at {SPEC_PATH} (../shared/spec beside the repo)")
+    skip_unless_available()
     return load_spec()
 
 

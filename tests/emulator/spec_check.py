@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPEC_PATH = (Path(__file__).resolve().parents[2] / "../shared/spec/DigitalOcean-public.v2.yaml").resolve()
+from tests.openapi_spec import SPEC_PATH, load_spec
+
+__all__ = ["SPEC_PATH", "SpecChecker", "load_spec"]
+
 SPEC_HOST = "https://api.digitalocean.com"
-
-
-@functools.cache
-def load_spec() -> dict[str, Any]:
-    """The parsed spec, loaded once per process (test collection and the ``spec`` fixture share it):
-    treat it as read-only."""
-    with SPEC_PATH.open("rb") as fh:
-        spec: dict[str, Any] = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return spec
 
 
 @dataclass

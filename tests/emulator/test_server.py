@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -26,10 +25,8 @@ def _spawn(*args: str) -> tuple[subprocess.Popen[str], str]:
         text=True,
     )
     assert proc.stdout is not None
-    started = time.monotonic()
     first = proc.stdout.readline().strip()
     assert first.startswith("http://127.0.0.1:"), first
-    assert time.monotonic() - started < 5
     return proc, first
 
 

@@ -23,6 +23,8 @@ REPO = Path(__file__).resolve().parents[2]
 URN = "urn:pulumi:dev::proj::ocean:index:Droplet::web"
 TOKEN = "dop_v1_lifecycle_token_4f9a"
 USER_DATA_SECRET = "hunter2-user-data"
+# Values test programs mark secret (`pulumi.Output.secret`): never in the provider's logs either.
+PROGRAM_SECRETS = ("hush-db-primary", "hush-db-renamed", "hush-team-payroll", "hush-snapshot")
 
 
 class EngineLog(engine_pb2_grpc.EngineServicer):  # type: ignore[misc]
@@ -68,6 +70,8 @@ def provider(engine: tuple[str, EngineLog]) -> Iterator[Any]:
     _, stderr = proc.communicate(timeout=10)
     assert TOKEN not in stderr, "the API token leaked into the provider's logs"
     assert USER_DATA_SECRET not in stderr, "user data leaked into the provider's logs"
+    for secret in PROGRAM_SECRETS:
+        assert secret not in stderr, f"the program's secret {secret!r} leaked into the provider's logs"
     requests = [json.loads(line) for line in stderr.splitlines() if '"http_request"' in line]
     for entry in requests:
         assert {"method", "path", "status", "duration_ms", "request_id", "attempt"} <= set(entry), entry
@@ -89,7 +93,9 @@ def configure(provider: Any, endpoint: str, token: str = TOKEN) -> None:
     provider.Configure(provider_pb2.ConfigureRequest(args=checked.inputs, acceptSecrets=True))
 
 
-def droplet_inputs(**over: Any) -> struct_pb2.Struct:
+def droplet_inputs(*, secret: tuple[marshal.Path, ...] = (), **over: Any) -> struct_pb2.Struct:
+    """Droplet inputs as the engine sends them; `secret`: paths the program marked secret, e.g.
+    `("name",)` or `("tags", 1)`."""
     values = {
         "name": "web-1",
         "region": "nyc3",
@@ -99,4 +105,23 @@ def droplet_inputs(**over: Any) -> struct_pb2.Struct:
         "userData": f"#cloud-config\nsecret: {USER_DATA_SECRET}\n",
         **over,
     }
-    return marshal.encode(values, secret_fields=["userData"], keep_unknowns=True)
+    return marshal.encode(
+        values, secret_fields=["userData"], secrets=marked(values, *secret), keep_unknowns=True
+    )
+
+
+def marked(values: dict[str, Any], *paths: marshal.Path) -> marshal.Secrets:
+    """`values` marked secret at `paths`, as the engine marks what a program made secret."""
+
+    def at(path: marshal.Path) -> Any:
+        node: Any = values
+        for step in path:
+            node = node[step]
+        return node
+
+    return marshal.Secrets({path: at(path) for path in paths})
+
+
+def secret_paths(struct: struct_pb2.Struct) -> set[marshal.Path]:
+    """Where a wire Struct holds secrets."""
+    return set(marshal.decode_with_secrets(struct)[1])

@@ -8,23 +8,29 @@ so that the progress messages the provider sends can be checked.
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from typing import Any
 
 import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from google.rpc import status_pb2
-from pulumi.runtime.proto import plugin_pb2, provider_pb2
+from pulumi.runtime.proto import provider_pb2
 
-from ocean.provider import marshal
-from tests.provider.conftest import TOKEN, URN, EngineLog, configure, droplet_inputs
+import ocean
+from ocean.provider import marshal, registry
+from tests.provider.conftest import REPO, TOKEN, URN, EngineLog, configure, droplet_inputs
 
 
 def test_plugin_info_and_schema(provider: Any) -> None:
     info = provider.GetPluginInfo(empty_pb2.Empty())
-    assert info.version == "0.1.0"
-    schema = provider.GetSchema(provider_pb2.GetSchemaRequest())
-    assert '"ocean:index:Droplet"' in schema.schema
+    assert info.version == ocean.__version__
+    # The engine and `pulumi package gen-sdk` see exactly the committed schema.
+    served = json.loads(provider.GetSchema(provider_pb2.GetSchemaRequest()).schema)
+    assert served == json.loads((REPO / "schema" / "schema.json").read_text())
+    assert set(served["resources"]) == set(registry.resources())
 
 
 def test_check_config_without_a_token_names_both_ways_to_set_it(provider: Any) -> None:
@@ -109,6 +115,19 @@ def test_lifecycle_in_engine_order(provider: Any, fast_emulator: Any, engine: tu
     assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
     assert list(diff.replaces) == []
     assert set(diff.detailedDiff) == {"name", "tags"}
+    # The update preview: outputs an update never changes keep their values (UseStateForUnknown),
+    # those it may change are unknown, size-derived ones keep theirs since the size stays.
+    before = marshal.decode(read.properties)
+    plan = marshal.decode(
+        provider.Update(
+            provider_pb2.UpdateRequest(id=created.id, urn=URN, olds=read.properties, news=news, preview=True)
+        ).properties
+    )
+    for key in ("dropletId", "dropletUrn", "ipv4Address", "ipv4AddressPrivate", "createdAt", "vpcUuid"):
+        assert plan[key] == before[key], key
+    assert plan["memory"] == before["memory"] and plan["priceMonthly"] == before["priceMonthly"]
+    assert plan["locked"] is marshal.UNKNOWN
+    assert plan["name"] == "web-renamed"
     updated = provider.Update(
         provider_pb2.UpdateRequest(id=created.id, urn=URN, olds=read.properties, news=news, timeout=60)
     )
@@ -173,12 +192,22 @@ def test_errored_create_action_still_records_the_droplet(
     assert reasons and f"its create action {action_id} errored" in reasons[-1], reasons
 
 
-def test_cancel_is_acknowledged(provider: Any) -> None:
-    assert provider.Cancel(empty_pb2.Empty()) == empty_pb2.Empty()
-
-
-def test_plugin_info_type(provider: Any) -> None:
-    assert isinstance(provider.GetPluginInfo(empty_pb2.Empty()), plugin_pb2.PluginInfo)
+def test_cancel_stops_a_delete_wait(provider: Any, fast_emulator: Any) -> None:
+    """The engine's Cancel (Ctrl-C) ends a wait in progress at once; the droplet stays in the state."""
+    configure(provider, fast_emulator.base_url)
+    checked = provider.Check(provider_pb2.CheckRequest(urn=URN, news=droplet_inputs(), randomSeed=b"s"))
+    created = provider.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs, timeout=60))
+    fast_emulator.control.set_clock("manual")  # the droplet is never gone: only Cancel ends the wait
+    threading.Timer(0.5, lambda: provider.Cancel(empty_pb2.Empty())).start()
+    started = time.monotonic()
+    with pytest.raises(grpc.RpcError) as info:
+        provider.Delete(
+            provider_pb2.DeleteRequest(id=created.id, urn=URN, properties=created.properties, timeout=600)
+        )
+    assert time.monotonic() - started < 10, "the wait ended at Cancel, not at its 600 s timeout"
+    assert "cancelled" in info.value.details() and created.id in info.value.details()
+    counts = fast_emulator.control.requests()["counts"]
+    assert counts.get("DELETE /v2/droplets/{droplet_id}") == 1
 
 
 def test_a_wrong_api_endpoint_is_named_in_the_error_and_preview_says_the_catalogue_is_unreadable(

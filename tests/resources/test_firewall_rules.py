@@ -1,13 +1,19 @@
 """Firewall semantics on their own (no API, no engine): what makes two rules the same, Check's errors,
-the detailed diff, and the order of the granular requests an update sends."""
+the detailed diff, and the order of the granular requests an update sends. Live rules are what the
+emulator's firewalls service (in process, no HTTP) answers for the rules the provider would send: the one
+model of how DigitalOcean rewrites a rule on write."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
 
 from ocean.api.models import Firewall as ApiFirewall
+from ocean.emulator.backend import Backend
+from ocean.emulator.config import EmulatorConfig
+from ocean.emulator.services.firewalls import Firewalls as EmulatedFirewalls
 from ocean.resources.firewall import (
     MAX_DROPLETS,
     Firewall,
@@ -17,11 +23,11 @@ from ocean.resources.firewall import (
     plan_update,
     rule_changes,
     rule_key,
+    to_api_rule,
     to_state,
 )
 from ocean.resources.firewall_rule import FirewallRule
 from ocean.resources.unknown import UNKNOWN
-from tests.resources.firewall_fakes import normalise_rule
 
 URN = "urn:pulumi:dev::proj::ocean:index:Firewall::web"
 SSH = {"protocol": "tcp", "portRange": "22", "sourceAddresses": ["10.0.0.0/8"]}
@@ -56,11 +62,38 @@ def live(**over: Any) -> ApiFirewall:
     return ApiFirewall.model_validate(body)
 
 
-def api_rule(rule: dict[str, Any], direction: str = "inbound") -> dict[str, Any]:
-    from ocean.resources.firewall import to_api_rule
+@pytest.fixture(scope="module")
+def digitalocean() -> Iterator[EmulatedFirewalls]:
+    """The emulator's firewalls service, in process."""
+    backend = Backend(EmulatorConfig(clock_mode="manual"))
+    yield backend.firewalls
+    backend.close()
 
-    side = "sources" if direction == "inbound" else "destinations"
-    return normalise_rule(to_api_rule(direction, rule), side)
+
+def written(
+    do: EmulatedFirewalls,
+    inbound: Iterable[dict[str, Any]] = (),
+    outbound: Iterable[dict[str, Any]] = (),
+    tags: Iterable[str] = (),
+) -> dict[str, Any]:
+    """What DigitalOcean answers for a firewall created with these rules of the program's (sent as the
+    provider sends them) and these tags: its rules and tags as it wrote them."""
+    fw = do.create(
+        {
+            "name": "probe",
+            "inbound_rules": [to_api_rule("inbound", r) for r in inbound],
+            "outbound_rules": [to_api_rule("outbound", r) for r in outbound],
+            "tags": list(tags),
+        }
+    )
+    return {key: fw[key] for key in ("inbound_rules", "outbound_rules", "tags")}
+
+
+def api_rule(do: EmulatedFirewalls, rule: dict[str, Any], direction: str = "inbound") -> dict[str, Any]:
+    """One rule as DigitalOcean has it once written."""
+    rules: list[dict[str, Any]] = written(do, **{direction: [rule]})[f"{direction}_rules"]
+    [answered] = rules
+    return answered
 
 
 # ------------------------------------------------------------------------------- semantic comparison
@@ -106,7 +139,7 @@ def test_rules_are_compared_by_meaning() -> None:
     assert rule_key("inbound", {**a, "sourceDropletIds": [UNKNOWN]}) is None, "unknown: cannot be matched"
 
 
-def test_digitalocean_normalisation_round_trips_with_no_diff() -> None:
+def test_digitalocean_normalisation_round_trips_with_no_diff(digitalocean: EmulatedFirewalls) -> None:
     """What DigitalOcean answers (ports "0", host addresses without /32, lower-case tags, its own order)
     is recorded in the program's spelling, and previews with no changes."""
     program = {
@@ -123,14 +156,20 @@ def test_digitalocean_normalisation_round_trips_with_no_diff() -> None:
     }
     checked, failures = check(program)
     assert failures == []
-    answered = live(
-        inbound_rules=[api_rule(r) for r in reversed(checked["inboundRules"])],
-        outbound_rules=[api_rule(OUT, "outbound")],
-        droplet_ids=[1, 3],
-        tags=["web"],
-    )
-    assert answered.inbound_rules[0].ports == "22" and answered.inbound_rules[-1].ports == "0"
-    assert answered.inbound_rules[-1].sources.addresses == ["10.0.0.1"]
+    answer = written(digitalocean, checked["inboundRules"], checked["outboundRules"], checked["tags"])
+    answered = live(**answer, droplet_ids=[1, 3])
+    # DigitalOcean's rewrite, which the provider must see as no change: its own order (tcp before udp
+    # before icmp, by ports), every port "0", a host without its prefix, IPv6 compressed, tags lower-cased.
+    assert [(r.protocol, r.ports) for r in answered.inbound_rules] == [
+        ("tcp", "0"),
+        ("tcp", "22"),
+        ("udp", "0"),
+        ("icmp", "0"),
+    ], "not the program's order"
+    first, _, udp, _ = answered.inbound_rules
+    assert first.sources.addresses == ["10.0.0.1"] and first.sources.tags == ["web"]
+    assert udp.sources.addresses == ["2001:db8::/32"]
+    assert answered.tags == ["web"]
     state = to_state(answered, checked)
     assert state["inboundRules"] == checked["inboundRules"], "the program's spelling and order are kept"
     assert state["tags"] == ["Web"] and state["dropletIds"] == [3, 1]
@@ -319,8 +358,14 @@ def test_rule_changes_is_a_set_difference() -> None:
     assert removed == [0] and added == [2]
 
 
-def test_merge_keeps_program_spelling_then_appends_other_live_rules() -> None:
-    fw = live(inbound_rules=[api_rule(HTTP), api_rule({**SSH, "portRange": "2222"}), api_rule(SSH)])
+def test_merge_keeps_program_spelling_then_appends_other_live_rules(digitalocean: EmulatedFirewalls) -> None:
+    fw = live(
+        inbound_rules=[
+            api_rule(digitalocean, HTTP),
+            api_rule(digitalocean, {**SSH, "portRange": "2222"}),
+            api_rule(digitalocean, SSH),
+        ]
+    )
     merged = merge_rules("inbound", fw.inbound_rules, [SSH, HTTP])
     assert merged[:2] == [SSH, HTTP]
     assert merged[2]["portRange"] == "2222" and len(merged) == 3
@@ -329,10 +374,12 @@ def test_merge_keeps_program_spelling_then_appends_other_live_rules() -> None:
 # ------------------------------------------------------------------------------------ update plans
 
 
-def test_rules_are_removed_before_added_and_droplets_added_first_removed_last() -> None:
+def test_rules_are_removed_before_added_and_droplets_added_first_removed_last(
+    digitalocean: EmulatedFirewalls,
+) -> None:
     fw = live(
-        inbound_rules=[api_rule(SSH), api_rule(HTTP)],
-        outbound_rules=[api_rule(OUT, "outbound")],
+        inbound_rules=[api_rule(digitalocean, SSH), api_rule(digitalocean, HTTP)],
+        outbound_rules=[api_rule(digitalocean, OUT, "outbound")],
         droplet_ids=[1, 2],
         tags=["old"],
     )
@@ -346,7 +393,7 @@ def test_rules_are_removed_before_added_and_droplets_added_first_removed_last() 
         "remove_tags",
     ]
     assert plan.add_droplets == [3] and plan.remove_droplets == [1]
-    assert plan.remove_rules["inbound"] == [api_rule(SSH)], "removed as DigitalOcean has it"
+    assert plan.remove_rules["inbound"] == [api_rule(digitalocean, SSH)], "removed as DigitalOcean has it"
     assert plan.add_rules["inbound"][0]["protocol"] == "icmp" and plan.add_rules["outbound"] == []
     assert plan.rename is None
 
@@ -357,15 +404,18 @@ def test_at_the_droplet_cap_removals_go_first() -> None:
     assert plan.order().index("remove_droplets") < plan.order().index("add_droplets")
 
 
-def test_only_a_rename_is_a_put() -> None:
-    fw = live(inbound_rules=[api_rule(SSH)])
+def test_only_a_rename_is_a_put(digitalocean: EmulatedFirewalls) -> None:
+    fw = live(inbound_rules=[api_rule(digitalocean, SSH)])
     news = _news(name="renamed", inboundRules=[SSH], outboundRules=[], dropletIds=[], tags=[])
     plan = plan_update(fw, news)
     assert plan.order() == ["rename"] and plan.rename == "renamed"
 
 
-def test_unowned_rules_are_left_alone() -> None:
-    fw = live(inbound_rules=[api_rule(SSH), api_rule(HTTP)], outbound_rules=[api_rule(OUT, "outbound")])
+def test_unowned_rules_are_left_alone(digitalocean: EmulatedFirewalls) -> None:
+    fw = live(
+        inbound_rules=[api_rule(digitalocean, SSH), api_rule(digitalocean, HTTP)],
+        outbound_rules=[api_rule(digitalocean, OUT, "outbound")],
+    )
     plan = plan_update(fw, _news(inboundRules=None, outboundRules=None, dropletIds=[9], tags=[]))
     assert plan.order() == ["add_droplets"]
 

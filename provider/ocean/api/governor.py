@@ -126,12 +126,6 @@ class RateGovernor:
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    def seconds_until_reset(self) -> float | None:
-        with self._lock:
-            if self._reset_wall is None:
-                return None
-            return max(0.0, self._reset_wall - self._wall())
-
 
 def _int(v: str | None) -> int | None:
     try:

@@ -39,7 +39,6 @@ from .transport import deadline_scope
 if TYPE_CHECKING:
     from .client import DigitalOceanClient
     from .models.action import Action
-    from .models.droplet import Droplet
     from .models.firewall import Firewall
     from .models.garbage_collection import GarbageCollection
     from .models.vpc_peering import VpcPeering
@@ -438,15 +437,6 @@ def _status_str(value: Any) -> str | None:
 # Ready-made waits for the product's resources.
 
 
-async def wait_for_droplet_status(
-    client: DigitalOceanClient, droplet_id: int, status: str = "active", **kw: Any
-) -> Droplet:
-    return await wait_for_status(
-        lambda: client.droplets.get(droplet_id), lambda d: d.status == status,
-        what=kw.pop("what", f"droplet {droplet_id} to be {status}"), **kw,
-    )  # fmt: skip
-
-
 def firewall_progress(firewall: Firewall) -> str:
     """What a firewall wait is waiting on, for the progress line: ``3 droplets pending`` while DigitalOcean
     applies it to droplets, else its status."""
@@ -647,7 +637,7 @@ async def wait_for_vpc_vacated(
 __all__ = [
     "EXPECTED_ACTION_S", "GcPollSchedule", "PollSchedule", "WaitProgress", "firewall_progress",
     "wait_for_action",
-    "wait_for_droplet_status", "wait_for_firewall_settled", "wait_for_gc", "wait_for_peering_active",
+    "wait_for_firewall_settled", "wait_for_gc", "wait_for_peering_active",
     "wait_for_status", "wait_until_gone",
     # VPCs and peerings
     "GONE", "PEERING_PASSES_THROUGH", "PeeringDisappeared", "VPC_SETTLE_S", "VpcNotEmpty", "VpcOccupant",

@@ -117,6 +117,19 @@ def _literal_values(annotation: Any) -> tuple[Any, ...]:
     return ()
 
 
+def package_description() -> str:
+    """What the package offers, from what is registered: it grows with every resource and function."""
+    from ocean.provider.registry import functions, resources
+
+    def names(tokens: Any) -> str:
+        return ", ".join(sorted(t.split(":")[-1] for t in tokens)) or "none yet"
+
+    return (
+        "A native Pulumi provider for DigitalOcean, with a local DigitalOcean API emulator for offline "
+        f"tests. Resources: {names(resources())}. Functions: {names(functions())}."
+    )
+
+
 @cache
 def schema() -> dict[str, Any]:
     from ocean.provider.registry import resources
@@ -160,8 +173,7 @@ def schema() -> dict[str, Any]:
         "name": PACKAGE,
         "displayName": "Ocean (DigitalOcean)",
         "version": __version__,
-        "description": "A native Pulumi provider for DigitalOcean: droplets, firewalls, VPCs, VPC peerings, "
-        "container registries and garbage collections, with a local DigitalOcean API emulator.",
+        "description": package_description(),
         "keywords": ["pulumi", "digitalocean", "ocean", "category/cloud", "kind/native"],
         "license": "Apache-2.0",
         "publisher": "pulumi-ocean",

@@ -7,6 +7,8 @@ on stdout before anything else happens — so resource modules, pydantic and htt
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 import os
 import sys
 from typing import Any
@@ -17,6 +19,7 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, plugin_pb2, provid
 
 from ocean import __version__
 from ocean.provider import marshal
+from ocean.provider.lifetime import stop_with_engine
 
 DEFAULT_ENDPOINT = "https://api.digitalocean.com"
 TOKEN_MISSING = (
@@ -50,6 +53,23 @@ def _config_values(request: Any) -> dict[str, Any]:
     return values
 
 
+# The secrets of the request being served, for the log filter below (set per RPC task).
+_request_secrets_var: contextvars.ContextVar[marshal.Secrets | None] = contextvars.ContextVar(
+    "ocean_request_secrets", default=None
+)
+
+
+class _RedactSecrets(logging.Filter):
+    """Takes the values the program marked secret out of log lines (a secret tag is part of the path
+    of a tagging request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = _request_secrets_var.get()
+        if secrets and isinstance(record.msg, dict):
+            record.msg = {k: secrets.redact(v) if isinstance(v, str) else v for k, v in record.msg.items()}
+        return True
+
+
 def _resource_rpc(op: Any) -> Any:
     """Make `op(self, request, resource_module)` the gRPC method: look the resource type up from the
     URN, run it, turn failures into the errors the engine understands (`_guard`), and for operations
@@ -62,8 +82,10 @@ def _resource_rpc(op: Any) -> Any:
 
         # Every request logged during this operation names the resource it was made for.
         structlog.contextvars.bind_contextvars(urn=request.urn, operation=op.__name__)
+        secrets = _request_secrets(request)
+        _request_secrets_var.set(secrets)
         result = await _guard(
-            context, lambda req, res: op(self, req, res), request, lookup(_type_of(request.urn))
+            context, lambda req, res: op(self, req, res), request, lookup(_type_of(request.urn)), secrets
         )
         if op.__name__ in ("Create", "Update", "Delete") and not getattr(request, "preview", False):
             await self._log(request.urn, "", ephemeral=True)
@@ -73,7 +95,7 @@ def _resource_rpc(op: Any) -> Any:
     return rpc
 
 
-class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore[misc]
+class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore[misc,unused-ignore]
     """One instance per provider process; the engine starts one process per provider resource."""
 
     def __init__(self, engine_address: str | None = None) -> None:
@@ -111,7 +133,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
     # ---------------------------------------------------------------------------------- configuration
 
     async def CheckConfig(self, request: Any, context: Any) -> Any:
-        news = marshal.decode(request.news)
+        news, secrets = marshal.decode_with_secrets(request.news)
         failures = []
         token, endpoint = resolve_config(news)
         if token is None and not marshal.contains_unknown(news.get("token")):
@@ -124,7 +146,8 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
                 )
             )
         return provider_pb2.CheckResponse(
-            inputs=marshal.encode(news, secret_fields=["token"], keep_unknowns=True), failures=failures
+            inputs=marshal.encode(news, secret_fields=["token"], secrets=secrets, keep_unknowns=True),
+            failures=failures,
         )
 
     async def DiffConfig(self, request: Any, context: Any) -> Any:
@@ -156,17 +179,22 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
 
     # -------------------------------------------------------------------------------------- resources
 
-    def _context(self, urn: str, timeout: float = 0.0, *, api: Any = ...) -> Any:
+    def _context(
+        self, urn: str, timeout: float = 0.0, secrets: marshal.Secrets | None = None, *, api: Any = ...
+    ) -> Any:
         from ocean.resources.base import Context
 
+        hide = secrets or marshal.Secrets()
+
         async def report(message: str) -> None:
-            await self._log(urn, message, ephemeral=True)
+            # Status lines are built from inputs (a snapshot's name): secret ones are not shown.
+            await self._log(urn, hide.redact(message), ephemeral=True)
 
         async def notify(message: str) -> None:
-            await self._log(urn, message, ephemeral=False)
+            await self._log(urn, hide.redact(message), ephemeral=False)
 
         async def warn(message: str) -> None:
-            await self._log(urn, message, ephemeral=False, severity=engine_pb2.WARNING)
+            await self._log(urn, hide.redact(message), ephemeral=False, severity=engine_pb2.WARNING)
 
         return Context(
             api=self._client() if api is ... else api,
@@ -179,19 +207,29 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
             warn=warn,
         )
 
+    # Each operation decodes with the engine's secret markers and hands them to `marshal.encode`, so
+    # whatever the program marked secret comes back secret (see marshal's docstring).
+
     @_resource_rpc
     async def Check(self, request: Any, res: Any) -> Any:
-        olds, news = marshal.decode(request.olds), marshal.decode(request.news)
+        olds = marshal.decode(request.olds)
+        news, secrets = marshal.decode_with_secrets(request.news)
         inputs, failures = res.checked(
             request.urn, olds, news, bytes(request.randomSeed), memory=self._shared
         )
         if not failures:
             # Reads only (see Resource.check_live); without a token they are left for `up`.
             api = self._client() if self._token else None
-            failures = await res.check_live(self._context(request.urn, api=api), olds, inputs)
+            ctx = self._context(request.urn, secrets=secrets, api=api)
+            failures = await res.check_live(ctx, olds, inputs)
         return provider_pb2.CheckResponse(
-            inputs=marshal.encode(inputs, secret_fields=res.Args.secret_wire_names(), keep_unknowns=True),
-            failures=[provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in failures],
+            inputs=marshal.encode(
+                inputs, secret_fields=res.Args.secret_wire_names(), secrets=secrets, keep_unknowns=True
+            ),
+            failures=[
+                provider_pb2.CheckFailure(property=f.property, reason=secrets.redact(f.reason))
+                for f in failures
+            ],
         )
 
     @_resource_rpc
@@ -220,53 +258,51 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
 
     @_resource_rpc
     async def Create(self, request: Any, res: Any) -> Any:
-        inputs = marshal.decode(request.properties)
-        secrets = res.State.secret_wire_names()
+        inputs, secrets = marshal.decode_with_secrets(request.properties)
         res.check_timeout(request.urn, "create", request.timeout)
         if request.preview:
             outputs = res.preview_create(inputs)
-            return provider_pb2.CreateResponse(
-                id="", properties=marshal.encode(outputs, secret_fields=secrets, keep_unknowns=True)
-            )
-        ctx = self._context(request.urn, request.timeout)
+            properties = _outputs(res, outputs, secrets, preview=True)
+            return provider_pb2.CreateResponse(id="", properties=properties)
+        ctx = self._context(request.urn, request.timeout, secrets)
         resource_id, outputs = await res.create(ctx, inputs)
-        return provider_pb2.CreateResponse(
-            id=resource_id, properties=marshal.encode(outputs, secret_fields=secrets)
-        )
+        return provider_pb2.CreateResponse(id=resource_id, properties=_outputs(res, outputs, secrets))
 
     @_resource_rpc
     async def Read(self, request: Any, res: Any) -> Any:
-        state = marshal.decode(request.properties)
-        inputs = marshal.decode(request.inputs)
-        found = await res.refresh(self._context(request.urn), request.id, state, inputs)
+        state, state_secrets = marshal.decode_with_secrets(request.properties)
+        inputs, input_secrets = marshal.decode_with_secrets(request.inputs)
+        secrets = state_secrets | input_secrets
+        found = await res.refresh(self._context(request.urn, secrets=secrets), request.id, state, inputs)
         if found is None:
             return provider_pb2.ReadResponse(id="")  # gone: the engine drops it from the state
         outputs, new_inputs = found
         return provider_pb2.ReadResponse(
             id=request.id,
-            properties=marshal.encode(outputs, secret_fields=res.State.secret_wire_names()),
-            inputs=marshal.encode(new_inputs, secret_fields=res.Args.secret_wire_names()),
+            properties=_outputs(res, outputs, secrets),
+            inputs=marshal.encode(
+                new_inputs, secret_fields=res.Args.secret_wire_names(), secrets=input_secrets
+            ),
         )
 
     @_resource_rpc
     async def Update(self, request: Any, res: Any) -> Any:
-        olds, news = marshal.decode(request.olds), marshal.decode(request.news)
-        secrets = res.State.secret_wire_names()
+        olds = marshal.decode(request.olds)
+        # The program's inputs say what is secret now: a field it stopped marking is no longer secret.
+        news, secrets = marshal.decode_with_secrets(request.news)
         res.check_timeout(request.urn, "update", request.timeout)
         if request.preview:
             outputs = res.preview_update(olds, news)
-            return provider_pb2.UpdateResponse(
-                properties=marshal.encode(outputs, secret_fields=secrets, keep_unknowns=True)
-            )
-        outputs = await res.update(self._context(request.urn, request.timeout), request.id, olds, news)
-        return provider_pb2.UpdateResponse(properties=marshal.encode(outputs, secret_fields=secrets))
+            return provider_pb2.UpdateResponse(properties=_outputs(res, outputs, secrets, preview=True))
+        ctx = self._context(request.urn, request.timeout, secrets)
+        outputs = await res.update(ctx, request.id, olds, news)
+        return provider_pb2.UpdateResponse(properties=_outputs(res, outputs, secrets))
 
     @_resource_rpc
     async def Delete(self, request: Any, res: Any) -> Any:
         res.check_timeout(request.urn, "delete", request.timeout)
-        await res.delete(
-            self._context(request.urn, request.timeout), request.id, marshal.decode(request.properties)
-        )
+        state, secrets = marshal.decode_with_secrets(request.properties)
+        await res.delete(self._context(request.urn, request.timeout, secrets), request.id, state)
         return empty_pb2.Empty()
 
     async def Invoke(self, request: Any, context: Any) -> Any:
@@ -281,22 +317,31 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
         import structlog
 
         structlog.contextvars.bind_contextvars(function=request.tok)
-        args, failures = fn.check(marshal.decode(request.args))
+        raw, secrets = marshal.decode_with_secrets(request.args)
+        _request_secrets_var.set(secrets)
+        args, failures = fn.check(raw)
         if failures:
             return provider_pb2.InvokeResponse(
-                failures=[provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in failures]
+                failures=[
+                    provider_pb2.CheckFailure(property=f.property, reason=secrets.redact(f.reason))
+                    for f in failures
+                ]
             )
         try:
-            result = await fn.run(self._context(request.tok), args)
+            result = await fn.run(self._context(request.tok, secrets=secrets), args)
         except _Abort as e:
-            await context.abort(e.code, str(e))
+            await context.abort(e.code, secrets.redact(str(e)))
         except Exception as e:  # noqa: BLE001 - reported to the program as the invoke's error
-            await context.abort(grpc.StatusCode.UNKNOWN, f"{request.tok.split(':')[-1]}: {_describe(e)}")
-        return provider_pb2.InvokeResponse(**{"return": marshal.encode(result)})
+            message = f"{request.tok.split(':')[-1]}: {_describe(e)}"
+            await context.abort(grpc.StatusCode.UNKNOWN, secrets.redact(message))
+        # A lookup's result is found by its arguments: when any of them is secret, all of it is.
+        return provider_pb2.InvokeResponse(
+            **{"return": marshal.encode(result, secret_fields=list(result) if secrets else ())}
+        )
 
     # ----------------------------------------------------------------------------------------- engine
 
-    async def _log(self, urn: str, message: str, *, ephemeral: bool, severity: int = engine_pb2.INFO) -> None:
+    async def _log(self, urn: str, message: str, *, ephemeral: bool, severity: Any = engine_pb2.INFO) -> None:
         """Show a message against the resource in the Pulumi display (ephemeral: a status line)."""
         if not self._engine_address:
             return
@@ -324,30 +369,47 @@ def _type_of(urn: str) -> str:
     return urn.split("::")[2].split("$")[-1] if urn.count("::") >= 3 else urn
 
 
-async def _guard(context: Any, fn: Any, request: Any, res: Any) -> Any:
-    """Run an operation and turn its failure into the gRPC error the engine understands."""
+def _request_secrets(request: Any) -> marshal.Secrets:
+    """Every value the engine marked secret anywhere in a resource request."""
+    fields = ("properties", "olds", "news", "inputs", "old_inputs")
+    return marshal.secrets_of(
+        *(getattr(request, f) for f in fields if f in type(request).DESCRIPTOR.fields_by_name)
+    )
+
+
+def _outputs(res: Any, outputs: Any, secrets: marshal.Secrets, *, preview: bool = False) -> Any:
+    """A resource's outputs on the wire: schema-secret fields and whatever the program marked secret."""
+    return marshal.encode(
+        outputs, secret_fields=res.State.secret_wire_names(), secrets=secrets, keep_unknowns=preview
+    )
+
+
+async def _guard(context: Any, fn: Any, request: Any, res: Any, secrets: marshal.Secrets) -> Any:
+    """Run an operation and turn its failure into the gRPC error the engine understands. Messages are
+    built from inputs, so the values the program marked secret are taken out of them."""
     from ocean.resources.base import PartialFailure, ResourceError
 
     try:
         return await fn(request, res)
     except PartialFailure as e:
-        secrets = res.State.secret_wire_names()
         details = marshal.resource_init_failed_details(
             e.resource_id,
-            marshal.encode(e.state, secret_fields=secrets),
-            marshal.encode(e.inputs, secret_fields=res.Args.secret_wire_names()),
-            [str(e)],
+            _outputs(res, e.state, secrets),
+            marshal.encode(e.inputs, secret_fields=res.Args.secret_wire_names(), secrets=secrets),
+            [secrets.redact(str(e))],
         )
         await context.abort(
-            grpc.StatusCode.UNKNOWN, str(e), trailing_metadata=(("grpc-status-details-bin", details),)
+            grpc.StatusCode.UNKNOWN,
+            secrets.redact(str(e)),
+            trailing_metadata=(("grpc-status-details-bin", details),),
         )
     except _Abort as e:
-        await context.abort(e.code, str(e))
+        await context.abort(e.code, secrets.redact(str(e)))
     except ResourceError as e:
-        await context.abort(grpc.StatusCode.UNKNOWN, str(e))
+        await context.abort(grpc.StatusCode.UNKNOWN, secrets.redact(str(e)))
     except Exception as e:  # noqa: BLE001 - every failure reaches the user with the resource named
         label = f"{_type_of(request.urn).split(':')[-1]} '{request.urn.rsplit('::', 1)[-1]}'"
-        await context.abort(grpc.StatusCode.UNKNOWN, f"{label}: {_describe(e)}")
+        await context.abort(grpc.StatusCode.UNKNOWN, secrets.redact(f"{label}: {_describe(e)}"))
 
 
 def _describe(e: BaseException) -> str:
@@ -366,7 +428,11 @@ async def serve(engine_address: str | None, *, port_out: Any = None) -> None:
     out = port_out or sys.stdout
     out.write(f"{port}\n")
     out.flush()
+    # Started by an engine: end with it (lifetime.py), never outlive it.
+    watch = asyncio.ensure_future(stop_with_engine(engine_address, server)) if engine_address else None
     await server.wait_for_termination()
+    if watch is not None:
+        watch.cancel()
 
 
 def _log_level(flags: list[str]) -> str | None:
@@ -393,7 +459,7 @@ def main(argv: list[str] | None = None) -> None:
         # stderr, which the engine records in its own logs.
         from ocean.api import configure_logging
 
-        configure_logging(level, json=True)
+        configure_logging(level, json=True).addFilter(_RedactSecrets())
     try:
         asyncio.run(serve(engine_address))
     except KeyboardInterrupt:

@@ -56,13 +56,15 @@ class Normalize:
 
 @dataclasses.dataclass(frozen=True)
 class UseStateForUnknown:
-    """A computed output that an update does not change: keep the prior value in update previews
-    instead of showing it as unknown."""
+    """A computed output that an update never changes (an id, a creation time): an update preview
+    shows its prior value. A computed output without this policy (or `ComputedFrom`) is unknown in
+    every update preview, as DigitalOcean may change it."""
 
 
 @dataclasses.dataclass(frozen=True)
 class ComputedFrom:
-    """A computed output that changes when any of these inputs changes (unknown in previews then)."""
+    """A computed output that changes when any of these inputs changes: unknown in an update preview
+    that changes one of them, its prior value otherwise."""
 
     inputs: tuple[str, ...]
 
@@ -262,6 +264,8 @@ class DiffResult:
     replaces: list[str] = dataclasses.field(default_factory=list)
     detailed: dict[str, DiffKind] = dataclasses.field(default_factory=dict)
     reasons: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Replace by deleting first, then creating: for resources whose names (or address ranges) are unique
+    # in DigitalOcean, so the new one cannot exist beside the old one.
     delete_before_replace: bool = False
     # Why the recorded resource is replaced although no input changed (its create failed): the whole
     # reason, e.g. "its create action 123 errored".
@@ -527,6 +531,37 @@ def auto_name(resource_name: str, seed: bytes, *, max_len: int = 63) -> str:
     return f"{base[: max_len - 8]}-{suffix}"
 
 
+def planned_outputs(
+    args: type[Model], state: type[Model], olds: Mapping[str, Any], news: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Update-preview outputs: the new inputs over the prior outputs; each computed output keeps its
+    prior value or becomes unknown as its policy says (`UseStateForUnknown`, `ComputedFrom`)."""
+    out = dict(olds)
+    changed: set[str] = set()
+    for name in args.model_fields:
+        key = args.wire_name(name)
+        if key not in news:
+            continue
+        if news[key] is None and any(isinstance(p, ServerDefault) for p in args.policies(name)):
+            continue  # left to DigitalOcean: what it chose stands
+        new, old = _normalised(args, name, news[key]), _normalised(args, name, olds.get(key))
+        if is_unknown(new) or new != old:
+            changed.add(name)
+        out[key] = news[key]
+    for name in state.model_fields:
+        if name in args.model_fields:
+            continue
+        key = state.wire_name(name)
+        policies = state.policies(name)
+        derived = [p for p in policies if isinstance(p, ComputedFrom)]
+        if derived:
+            if any(i in changed for p in derived for i in p.inputs):
+                out[key] = UNKNOWN
+        elif changed and not any(isinstance(p, UseStateForUnknown) for p in policies):
+            out[key] = UNKNOWN
+    return out
+
+
 def unknown_outputs(state: type[Model], inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Create-preview outputs: the inputs as given, every computed output unknown."""
     out: dict[str, Any] = dict(inputs)
@@ -686,6 +721,10 @@ class Resource:
     @classmethod
     def preview_create(cls, inputs: Mapping[str, Any]) -> dict[str, Any]:
         return unknown_outputs(cls.State, visible(inputs))
+
+    @classmethod
+    def preview_update(cls, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        return planned_outputs(cls.Args, cls.State, olds, news)
 
     @classmethod
     async def check_live(

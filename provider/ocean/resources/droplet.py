@@ -43,7 +43,7 @@ from ocean.resources.base import (
     explain,
     validate,
 )
-from ocean.resources.unknown import UNKNOWN, is_unknown
+from ocean.resources.unknown import is_unknown
 
 TOKEN = "ocean:index:Droplet"
 
@@ -209,7 +209,8 @@ class DropletArgs(Model):
             default=False,
             description="When resizing, also grow the disk to the new size's disk. Irreversible: a "
             "droplet whose disk was grown can never be resized to a size with a smaller disk. With "
-            "`false` (the default) only CPU and memory change, and the resize can be undone.",
+            "`false` (the default, as in DigitalOcean's API; pulumi-digitalocean defaults to `true`) only "
+            "CPU and memory change, and the resize can be undone.",
         ),
     ]
     shutdown_grace_period: Annotated[
@@ -397,18 +398,6 @@ class Droplet(Resource):
         out = super().preview_create(inputs)
         for key in ("userData", "sshKeys"):
             out[key] = inputs.get(key) if inputs.get(key) is not None else _EMPTY[key]
-        return out
-
-    @staticmethod
-    def preview_update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
-        out = dict(olds)
-        changed = {k for k in news if news.get(k) != olds.get(k)}
-        out.update(news)
-        for name, info in DropletState.model_fields.items():
-            key = DropletState.wire_name(name)
-            for p in info.metadata:
-                if isinstance(p, ComputedFrom) and any(DropletArgs.wire_name(i) in changed for i in p.inputs):
-                    out[key] = UNKNOWN
         return out
 
     # ----------------------------------------------------------------------------------------- create

@@ -108,10 +108,6 @@ class DropletSnapshot(Resource):
         return checked, failures
 
     @staticmethod
-    def preview_update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
-        return {**olds, **news}
-
-    @staticmethod
     async def create(ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """Take the snapshot and wait for it — or adopt the snapshot an interrupted create of this resource
         took (found by its auto-name on the droplet), or the snapshot action this create started when its

@@ -11,8 +11,8 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from ocean.resources.adoption import without_marks
 from ocean.resources.base import CheckFailure, Context, Model, validate
+from ocean.resources.droplet import to_state
 from ocean.resources.firewall import FirewallInboundRule, FirewallOutboundRule, FirewallPendingChange
 
 
@@ -268,25 +268,14 @@ async def _get_droplet(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
                 "one (look it up by `id` instead)"
             )
         droplet = found[0]
-    image = droplet.image
-    return {
-        "dropletId": droplet.id,
-        "name": droplet.name,
-        "region": droplet.region.slug if droplet.region else "",
-        "size": droplet.size_slug or "",
-        "image": (image.slug or str(image.id)) if image is not None else "",
-        "status": droplet.status,
-        # Without this provider's create mark (ocean.resources.adoption).
-        "tags": without_marks(droplet.tags),
-        "vpcUuid": droplet.vpc_uuid,
-        "memory": droplet.memory,
-        "vcpus": droplet.vcpus,
-        "disk": droplet.disk,
-        "ipv4Address": droplet.public_ipv4,
-        "ipv4AddressPrivate": droplet.private_ipv4,
-        "ipv6Address": droplet.public_ipv6,
-        "createdAt": str(droplet.created_at or ""),
-    }
+    # The same outputs a Droplet resource has, so a lookup and a managed droplet never disagree.
+    state = to_state(droplet, {}, imported=True)
+    result = {key: state[key] for key in _DROPLET_RESULT_KEYS}
+    result["createdAt"] = result["createdAt"] or ""
+    return result
+
+
+_DROPLET_RESULT_KEYS = tuple(GetDropletResult.wire_name(f) for f in GetDropletResult.model_fields)
 
 
 async def _get_garbage_collection(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import importlib.util
 import inspect
 import json
 import os
-import pkg_resources
+import importlib.metadata
 import sys
 import typing
 
@@ -63,14 +63,13 @@ def _get_semver_version():
     # <some module>._utilities. <some module> is the module we want to query the version for.
     root_package, *rest = __name__.split('.')
 
-    # pkg_resources uses setuptools to inspect the set of installed packages. We use it here to ask
-    # for the currently installed version of the root package (i.e. us) and get its version.
+    # importlib.metadata gives the currently installed version of the root package (i.e. us).
 
     # Unfortunately, PEP440 and semver differ slightly in incompatible ways. The Pulumi engine expects
     # to receive a valid semver string when receiving requests from the language host, so it's our
     # responsibility as the library to convert our own PEP440 version into a valid semver string.
 
-    pep440_version_string = pkg_resources.require(root_package)[0].version
+    pep440_version_string = importlib.metadata.version(root_package)
     pep440_version = PEP440Version.parse(pep440_version_string)
     (major, minor, patch) = pep440_version.release
     prerelease = None
@@ -248,3 +247,12 @@ def lift_output_func(func: typing.Any) -> typing.Callable[[_F], _F]:
 
 def get_plugin_download_url():
 	return None
+
+
+# Added by scripts/gen-sdk.sh: a one-line hint when Pulumi cannot find the provider plugin.
+try:
+    from ocean.plugin import warn_if_missing as _warn_if_missing
+except ImportError:
+    pass
+else:
+    _warn_if_missing()

@@ -41,7 +41,7 @@ class DropletArgs:
         :param pulumi.Input[bool] ipv6: Whether public IPv6 is enabled. Turning it on is done in place; turning it off replaces the droplet (DigitalOcean cannot disable IPv6).
         :param pulumi.Input[bool] monitoring: Whether to install the DigitalOcean monitoring agent.
         :param pulumi.Input[str] name: The droplet's name, which is also its hostname. Defaults to the Pulumi resource name plus a stable suffix. Changing it renames the droplet in place.
-        :param pulumi.Input[bool] resize_disk: When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default) only CPU and memory change, and the resize can be undone.
+        :param pulumi.Input[bool] resize_disk: When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default, as in DigitalOcean's API; pulumi-digitalocean defaults to `true`) only CPU and memory change, and the resize can be undone.
         :param pulumi.Input[bool] running: Whether the droplet is powered on. `false` shuts it down (gracefully, then forcibly after `shutdownGracePeriod`); `true` powers it on.
         :param pulumi.Input[int] shutdown_grace_period: Seconds a graceful shutdown (before a resize, or for `running: false`) may take, counted from when DigitalOcean accepts it. A droplet still on when the grace period is over is powered off forcibly then, or, if DigitalOcean's shutdown action is still in progress (it refuses a power off until the action ends), the moment that action ends. A shutdown action that errors is followed by a power off at once; `0` powers off at once, without a shutdown.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] ssh_keys: SSH key ids or fingerprints to install for the root user at creation.
@@ -189,7 +189,7 @@ class DropletArgs:
     @pulumi.getter(name="resizeDisk")
     def resize_disk(self) -> Optional[pulumi.Input[bool]]:
         """
-        When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default) only CPU and memory change, and the resize can be undone.
+        When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default, as in DigitalOcean's API; pulumi-digitalocean defaults to `true`) only CPU and memory change, and the resize can be undone.
         """
         return pulumi.get(self, "resize_disk")
 
@@ -303,7 +303,7 @@ class Droplet(pulumi.CustomResource):
         :param pulumi.Input[bool] monitoring: Whether to install the DigitalOcean monitoring agent.
         :param pulumi.Input[str] name: The droplet's name, which is also its hostname. Defaults to the Pulumi resource name plus a stable suffix. Changing it renames the droplet in place.
         :param pulumi.Input[str] region: The slug of the region to create the droplet in, e.g. `nyc3`.
-        :param pulumi.Input[bool] resize_disk: When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default) only CPU and memory change, and the resize can be undone.
+        :param pulumi.Input[bool] resize_disk: When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default, as in DigitalOcean's API; pulumi-digitalocean defaults to `true`) only CPU and memory change, and the resize can be undone.
         :param pulumi.Input[bool] running: Whether the droplet is powered on. `false` shuts it down (gracefully, then forcibly after `shutdownGracePeriod`); `true` powers it on.
         :param pulumi.Input[int] shutdown_grace_period: Seconds a graceful shutdown (before a resize, or for `running: false`) may take, counted from when DigitalOcean accepts it. A droplet still on when the grace period is over is powered off forcibly then, or, if DigitalOcean's shutdown action is still in progress (it refuses a power off until the action ends), the moment that action ends. A shutdown action that errors is followed by a power off at once; `0` powers off at once, without a shutdown.
         :param pulumi.Input[str] size: The slug of the droplet's size, e.g. `s-1vcpu-1gb`. Changing it resizes the droplet in place: it is shut down (gracefully, then forcibly after `shutdownGracePeriod`), resized, and powered back on if it was running.
@@ -608,7 +608,7 @@ class Droplet(pulumi.CustomResource):
     @pulumi.getter(name="resizeDisk")
     def resize_disk(self) -> pulumi.Output[Optional[bool]]:
         """
-        When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default) only CPU and memory change, and the resize can be undone.
+        When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default, as in DigitalOcean's API; pulumi-digitalocean defaults to `true`) only CPU and memory change, and the resize can be undone.
         """
         return pulumi.get(self, "resize_disk")
 

@@ -1,6 +1,6 @@
 """Typed DigitalOcean API models (pydantic v2), one entity per module."""
 
-from .action import ACTION_STATUSES, Action, ActionLink
+from .action import ACTION_STATUSES, DROPLET_ACTION_TYPES, Action, ActionLink
 from .disk_info import DiskInfo, DiskSize
 from .droplet import DROPLET_STATUSES, Droplet, DropletCreated, DropletNetworks
 from .droplet_backup_policy import DropletBackupPolicy, DropletBackupPolicySettings
@@ -28,6 +28,7 @@ from .vpc_member import VpcMember
 from .vpc_peering import VPC_PEERING_STATUSES, VpcPeering
 
 __all__ = [
+    "DROPLET_ACTION_TYPES",
     "ACTION_STATUSES", "APIMeta", "Action", "ActionLink", "DROPLET_STATUSES", "DiskInfo", "DiskSize",
     "Droplet", "DropletBackupPolicy", "DropletBackupPolicySettings", "DropletCreated", "DropletNetworks",
     "DropletNextBackupWindow", "DropletSnapshot",

@@ -10,6 +10,25 @@ from ._base import OceanModel, open_enum
 from .region import Region
 
 ACTION_STATUSES = ("in-progress", "completed", "errored")
+#: Every droplet action type the spec knows, with the body parameters each takes besides ``type``.
+DROPLET_ACTION_TYPES: dict[str, tuple[str, ...]] = {
+    "enable_backups": ("backup_policy",),
+    "disable_backups": (),
+    "change_backup_policy": ("backup_policy",),
+    "reboot": (),
+    "power_cycle": (),
+    "shutdown": (),
+    "power_off": (),
+    "power_on": (),
+    "restore": ("image",),
+    "password_reset": (),
+    "resize": ("size", "disk"),
+    "rebuild": ("image",),
+    "rename": ("name",),
+    "change_kernel": ("kernel",),
+    "enable_ipv6": (),
+    "snapshot": ("name",),
+}
 ActionStatus = Annotated[str, open_enum("Action.status", ACTION_STATUSES)]
 
 

@@ -1,7 +1,8 @@
 """Operations grouped by resource kind; reached through ``DigitalOceanClient`` attributes."""
 
+from ..models.action import DROPLET_ACTION_TYPES
 from .catalogue import Images, Regions, Sizes, Snapshots, SshKeys, Tags
-from .droplets import DROPLET_ACTION_TYPES, Actions, DropletActions, Droplets
+from .droplets import Actions, DropletActions, Droplets
 from .networking import Firewalls, VpcPeerings, Vpcs
 from .registries import GarbageCollections, Registries
 

@@ -12,26 +12,6 @@ from ..models.snapshot import DropletSnapshot
 from ..pagination import Paginator
 from ._base import Service, seg
 
-# Every droplet action type the spec knows, with the parameters each takes.
-DROPLET_ACTION_TYPES: dict[str, tuple[str, ...]] = {
-    "enable_backups": ("backup_policy",),
-    "disable_backups": (),
-    "change_backup_policy": ("backup_policy",),
-    "reboot": (),
-    "power_cycle": (),
-    "shutdown": (),
-    "power_off": (),
-    "power_on": (),
-    "restore": ("image",),
-    "password_reset": (),
-    "resize": ("size", "disk"),
-    "rebuild": ("image",),
-    "rename": ("name",),
-    "change_kernel": ("kernel",),
-    "enable_ipv6": (),
-    "snapshot": ("name",),
-}
-
 
 class Droplets(Service):
     """``/v2/droplets``."""

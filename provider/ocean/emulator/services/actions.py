@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ocean.api.models import DROPLET_ACTION_TYPES
 from ocean.emulator import catalogue
 from ocean.emulator.core import Json, JsonList, iso
 from ocean.emulator.errors import not_found, unprocessable
@@ -43,24 +44,6 @@ if TYPE_CHECKING:
     from ocean.emulator.services.droplets import Droplets
 
 FIRST_ACTION_ID = 2_000_000_000
-DROPLET_ACTION_TYPES = (
-    "enable_backups",
-    "disable_backups",
-    "change_backup_policy",
-    "reboot",
-    "power_cycle",
-    "shutdown",
-    "power_off",
-    "power_on",
-    "restore",
-    "password_reset",
-    "resize",
-    "rebuild",
-    "rename",
-    "change_kernel",
-    "enable_ipv6",
-    "snapshot",
-)
 #: The actions after which the droplet's power state is what the action says, whatever an OS still
 #: shutting down from an earlier ``shutdown`` does.
 POWER_ACTIONS = ("power_off", "power_on", "reboot", "power_cycle", "rebuild", "restore")
