@@ -490,13 +490,13 @@ def _explain(model: type[Model], resource: str, err: Any) -> str:
         owner = _nested_model(model, loc[:-1]) if len(loc) > 1 else model
         known = [owner.wire_name(f) for f in owner.model_fields] if owner is not None else []
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f" Did you mean `{close[0]}`?" if close else ""
+        hint = f"; did you mean `{close[0]}`?" if close else ""
         if len(loc) > 1:
             return (
-                f"{resource}: `{path}` is not a setting of `{_path(loc[:-1])}`; its settings are "
-                f"{', '.join(f'`{k}`' for k in known)}.{hint}"
+                f"{resource}: `{path}` is not a setting of `{_path(loc[:-1])}`{hint or ';'} its settings "
+                f"are {', '.join(f'`{k}`' for k in known)}"
             )
-        return f"{resource}: `{path}` is not an input of this resource.{hint}"
+        return f"{resource}: `{path}` is not an input of this resource{hint}"
     if kind in _TYPE_RULES:
         rule = _TYPE_RULES[kind]
         if kind in ("dict_type", "model_type"):
