@@ -142,6 +142,8 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+# The create mark follows how the engine checks a replacement: the same in both engines.
+@pytest.mark.engines("newest", "oldest")
 def test_provider_killed_mid_create_then_up_converges_without_duplicates_or_orphans(
     new_stack: Any, ocean_emulator_factory: Any
 ) -> None:
@@ -198,6 +200,8 @@ def test_provider_killed_mid_create_then_up_converges_without_duplicates_or_orph
 # ------------------------------------------------------------------------------------ failed create
 
 
+# The create mark follows how the engine checks a replacement: the same in both engines.
+@pytest.mark.engines("newest", "oldest")
 def test_an_errored_create_action_is_replaced_with_its_reason(
     new_stack: Any, ocean_emulator_factory: Any
 ) -> None:
