@@ -10,8 +10,10 @@ text. `decode_with_secrets` therefore records where the engine marked a value se
 field, a list element, a field of an object) and what the value was; `encode(..., secrets=...)` marks
 the same places secret again in whatever goes back — checked inputs, outputs of a create, read or
 update, their previews, partial-failure state, function results. A resource needs to do nothing for
-this: an output carries the secretness of the input of the same name. `secret_fields` adds the fields
-a resource's schema declares secret (user data) whether or not the program marked them.
+this: an output carries the secretness of the input of the same name, and any value whose text contains
+a secret (a registry's `endpoint`, built from its secret `name`) is marked secret too, by the same rule
+that takes secrets out of log lines and messages (`Secrets.redact`). `secret_fields` adds the fields a
+resource's schema declares secret (user data) whether or not the program marked them.
 """
 
 from __future__ import annotations
@@ -63,11 +65,15 @@ class Secrets:
     def items(self) -> Iterator[tuple[Path, Any]]:
         return iter(self._marked.items())
 
+    def words(self) -> set[str]:
+        """The texts of the secret values: strings, and numbers of 3+ digits (shorter ones would match
+        everywhere)."""
+        return {w for v in self._marked.values() for w in _words(v)}
+
     def redact(self, text: str) -> str:
-        """`text` with every secret value in it (a string, or a number of 3+ digits) replaced by
-        `[secret]`: for error messages and progress lines built from inputs."""
-        words = {w for v in self._marked.values() for w in _words(v)}
-        for word in sorted(words, key=len, reverse=True):
+        """`text` with every secret value in it replaced by `[secret]`: for error messages and progress
+        lines built from inputs."""
+        for word in sorted(self.words(), key=len, reverse=True):
             text = text.replace(word, REDACTED)
         return text
 
@@ -175,6 +181,27 @@ def _wrap_points(values: Mapping[str, Any], secrets: Secrets) -> set[Path]:
         if first_list is not None and (reached != path or node != marked):
             reached = first_list
         points.add(reached)
+    return points | _containing(values, secrets.words())
+
+
+def _containing(values: Mapping[str, Any], words: AbstractSet[str]) -> set[Path]:
+    """The values whose text contains a secret: an output built from a secret input under another name
+    (`endpoint` = `registry.digitalocean.com/<name>`) would otherwise carry it in plain text."""
+    points: set[Path] = set()
+
+    def walk(node: Any, path: Path) -> None:
+        if isinstance(node, Mapping):
+            for key, item in node.items():
+                walk(item, (*path, str(key)))
+        elif isinstance(node, list | tuple):
+            for i, item in enumerate(node):
+                walk(item, (*path, i))
+        elif any(word in text for text in _words(node) for word in words):
+            points.add(path)
+
+    if words:
+        for key, value in values.items():
+            walk(value, (key,))
     return points
 
 
