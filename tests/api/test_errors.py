@@ -81,8 +81,31 @@ def test_transport_errors_are_api_errors() -> None:
     assert issubclass(errors.TransportError, errors.ApiError)
     assert issubclass(errors.AmbiguousRequestError, errors.TransportError)
     e = errors.AmbiguousRequestError("ReadTimeout", method="POST", path="/v2/droplets")
-    assert "POST /v2/droplets" in str(e) and "Look the resource up" in str(e)
+    assert "POST /v2/droplets" in str(e) and "may have carried the request out" in str(e)
+    assert str(e).count("not repeated") == 1 and "retried" not in str(e)
     assert not e.retryable
+
+
+def test_an_error_reaching_the_api_names_the_endpoint_url() -> None:
+    e = errors.TransportError(
+        "ConnectError: All connection attempts failed",
+        method="GET",
+        path="/v2/regions",
+        base_url="http://127.0.0.1:9",
+    )
+    assert "GET http://127.0.0.1:9/v2/regions" in str(e) and "ocean:apiEndpoint" in str(e)
+
+
+def test_a_5xx_answer_to_a_post_says_what_digitalocean_said() -> None:
+    e = errors.AmbiguousRequestError(
+        "Server Error", status=500, request_id="r-1", method="POST", path="/v2/vpcs", base_url="https://x"
+    )
+    assert "https://x/v2/vpcs" in str(e) and "HTTP 500 Server Error (request id r-1)" in str(e)
+
+
+def test_unauthorized_names_this_providers_token_setting() -> None:
+    e = error_from_response(err(401, "unauthorized", "Unable to authenticate you"), "GET", "/v2/account")
+    assert "ocean:token" in str(e) and "digitalocean:token" not in str(e)
 
 
 def test_errors_pickle_round_trip() -> None:

@@ -299,7 +299,12 @@ class GcServer:
     """A garbage collection whose four stages last ``stage_s`` each (fake time), then ``final``; answers
     the active-collection GET while it runs and the list once it has ended."""
 
-    STAGES = ["requested", "waiting for write JWTs to expire", "scanning manifests", "deleting unreferenced blobs"]
+    STAGES = [
+        "requested",
+        "waiting for write JWTs to expire",
+        "scanning manifests",
+        "deleting unreferenced blobs",
+    ]
 
     def __init__(self, ft: FakeTime, stage_s: float, final: str = "succeeded") -> None:
         self.ft, self.stage_s, self.final = ft, stage_s, final
@@ -332,15 +337,23 @@ class GcServer:
 
 # Stages far longer than the expected collection (durations.GARBAGE_COLLECTION_S): the schedule learns
 # the stage length from the statuses it sees, so polls stay bounded by about a few per stage.
-@pytest.mark.parametrize(("stage_s", "max_late", "max_polls"), [(5.0, 1.0, 16), (120.0, 4.0, 60), (600.0, 20.0, 90)])
+@pytest.mark.parametrize(
+    ("stage_s", "max_late", "max_polls"), [(5.0, 1.0, 16), (120.0, 4.0, 60), (600.0, 20.0, 90)]
+)
 @run
-async def test_gc_schedule_sees_every_stage_and_notices_the_end_promptly(stage_s: float, max_late: float, max_polls: int) -> None:
+async def test_gc_schedule_sees_every_stage_and_notices_the_end_promptly(
+    stage_s: float, max_late: float, max_polls: int
+) -> None:
     ft = FakeTime()
     server = GcServer(ft, stage_s)
     seen: list[str] = []
     async with make_client(server, ft) as c:
         gc = await waiters.wait_for_gc(
-            c, "reg", "gc-1", clock=ft.clock, sleep=ft.sleep,
+            c,
+            "reg",
+            "gc-1",
+            clock=ft.clock,
+            sleep=ft.sleep,
             on_progress=lambda p: seen.append(p.status) if not seen or seen[-1] != p.status else None,
         )
     assert gc.status == "succeeded"

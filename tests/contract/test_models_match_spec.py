@@ -25,6 +25,7 @@ OPERATIONS: list[tuple[str, str, str, str, type[BaseModel], bool]] = [
     ("get", "/v2/actions/{action_id}", "200", "action", m.Action, False),
     ("get", "/v2/actions", "200", "actions", m.Action, True),
     ("get", "/v2/snapshots", "200", "snapshots", m.Snapshot, True),
+    ("get", "/v2/account/keys", "200", "ssh_keys", m.SshKey, True),
     ("get", "/v2/snapshots/{snapshot_id}", "200", "snapshot", m.Snapshot, False),
     ("post", "/v2/firewalls", "202", "firewall", m.Firewall, False),
     ("get", "/v2/firewalls/{firewall_id}", "200", "firewall", m.Firewall, False),

@@ -144,6 +144,7 @@ CALLS: list[tuple[str, Call]] = [
     ("tags.untag_resources", lambda c: c.tags.untag_resources("web", [("3164444", "droplet")])),
     ("regions.list", lambda c: c.regions.list()),
     ("sizes.list", lambda c: c.sizes.list()),
+    ("ssh_keys.list", lambda c: c.ssh_keys.list()),
     ("images.get[id]", lambda c: c.images.get(7555620)),
     ("images.get[slug]", lambda c: c.images.get("ubuntu-24-04-x64")),
     ("images.list", lambda c: _drain(c.images.list(type="distribution", private=False, tag_name="x"))),

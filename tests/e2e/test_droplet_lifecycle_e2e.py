@@ -61,7 +61,7 @@ def test_create_resize_power_off_drift_snapshot_destroy(new_stack: Any, emu: Any
     stack.set_config("size", "s-1vcpu-1gb")
     refused = stack.run("preview", check=False)
     assert refused.returncode != 0
-    assert "smaller than the droplet's current 60 GB disk" in refused.stdout + refused.stderr
+    assert "smaller than the droplet's 60 GB disk" in refused.stdout + refused.stderr
     stack.set_config("size", "s-2vcpu-2gb")
 
     # Power off, declaratively.

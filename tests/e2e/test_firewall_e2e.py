@@ -113,7 +113,9 @@ def test_the_example_program(new_stack: Any, emu: Any) -> None:
     assert (
         out["firewall_status"] == "succeeded" and fw["status"] == "succeeded" and fw["pending_changes"] == []
     )
-    assert fw["tags"] == ["web"] and fw["droplet_ids"] == [out["admin_id"]]
+    # Besides the program's tag, the firewall carries its create mark (ocean.resources.adoption).
+    assert [t for t in fw["tags"] if not t.startswith("pulumi-ocean:")] == ["web"]
+    assert fw["droplet_ids"] == [out["admin_id"]]
     ssh = next(r for r in fw["inbound_rules"] if r["ports"] == "22")
     assert ssh["sources"]["droplet_ids"] == [out["admin_id"]], "the admin droplet's id, unknown at preview"
     _assert_no_changes(stack)
@@ -150,7 +152,8 @@ def test_every_change_is_granular_and_only_a_rename_puts(new_stack: Any, emu: An
     _spec(stack, **spec)
     since = _mark(emu)
     stack.up()
-    assert _sent(emu, since) == [("POST", "/v2/tags"), ("POST", "/v2/firewalls")]
+    # The program's tag and the create mark's tag (ocean.resources.adoption) exist first.
+    assert _sent(emu, since) == [("POST", "/v2/tags"), ("POST", "/v2/tags"), ("POST", "/v2/firewalls")]
     firewall_id = stack.outputs()["id"]
 
     steps: list[tuple[dict[str, Any], dict[str, str], list[tuple[str, str]]]] = [
@@ -187,7 +190,8 @@ def test_every_change_is_granular_and_only_a_rename_puts(new_stack: Any, emu: An
         assert _sent(emu, since) == requests, change
         _assert_no_changes(stack)
     fw = _live(emu, firewall_id)
-    assert fw["name"] == "fw-renamed" and fw["droplet_ids"] == [d3] and fw["tags"] == ["db"]
+    assert fw["name"] == "fw-renamed" and fw["droplet_ids"] == [d3]
+    assert [t for t in fw["tags"] if not t.startswith("pulumi-ocean:")] == ["db"], "and the create mark"
     assert [r["ports"] for r in fw["inbound_rules"]] == ["80"]
     puts = [r for r in emu.control.requests()["requests"] if r["method"] == "PUT"]
     assert len(puts) == 1, "the rename was the only PUT"
@@ -473,7 +477,9 @@ def test_after_ctrl_c_the_next_up_does_not_make_a_second_firewall(
     new_stack: Any, ocean_emulator_factory: Any
 ) -> None:
     """The newest engine sends Cancel before it stops the provider, so the firewall created before the
-    Ctrl-C is recorded (Pulumi v3.79 kills the provider first: see README "Pulumi version")."""
+    Ctrl-C is recorded (Pulumi v3.79 kills the provider first: see README "Pulumi version"); and were the
+    provider killed before it could answer, the next `up` would find the firewall by its create mark
+    (ocean.resources.adoption) and adopt it."""
     stuck = ocean_emulator_factory(clock_mode="manual")
     stack = _stack(new_stack, stuck)
     _spec(stack, name="cancelled", inbound=[SSH])
@@ -481,7 +487,9 @@ def test_after_ctrl_c_the_next_up_does_not_make_a_second_firewall(
     stuck.control.set_clock("scaled", 100.0)
     stack.up()
     with emulator_api(stuck) as api:
-        assert len(api.get("/v2/firewalls").json()["firewalls"]) == 1
+        [fw] = api.get("/v2/firewalls").json()["firewalls"]
+    [res] = stack.resources(FIREWALL)
+    assert res["id"] == fw["id"] and res["outputs"]["tags"] == [], "the mark is not one of its tags"
 
 
 def test_a_failed_firewall_names_the_droplets_and_stays_in_the_stack(new_stack: Any, emu: Any) -> None:

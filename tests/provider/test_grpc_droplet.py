@@ -23,11 +23,11 @@ def emu(ocean_emulator_factory: Any) -> Any:
     return ocean_emulator_factory(time_scale=200.0, clock_mode="scaled")
 
 
-def _create(provider: Any, **over: Any) -> tuple[Any, Any]:
+def _create(provider: Any, urn: str = URN, **over: Any) -> tuple[Any, Any]:
     checked = provider.Check(
-        provider_pb2.CheckRequest(urn=URN, news=droplet_inputs(**over), randomSeed=b"s")
+        provider_pb2.CheckRequest(urn=urn, news=droplet_inputs(**over), randomSeed=b"s")
     ).inputs
-    created = provider.Create(provider_pb2.CreateRequest(urn=URN, properties=checked, timeout=60))
+    created = provider.Create(provider_pb2.CreateRequest(urn=urn, properties=checked, timeout=60))
     return checked, created
 
 
@@ -111,11 +111,13 @@ def test_ipv6_off_replaces_but_on_updates_in_place(provider: Any, emu: Any) -> N
     ).inputs
     diff = provider.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=created.properties, news=off))
     assert list(diff.replaces) == ["ipv6"]
-    checked, created = _create(provider, ipv6=False)
+    # Another resource (another URN): one URN's second create would adopt its first droplet (its mark).
+    other = URN + "-2"
+    checked, created = _create(provider, other, ipv6=False)
     on = provider.Check(
-        provider_pb2.CheckRequest(urn=URN, olds=checked, news=droplet_inputs(ipv6=True))
+        provider_pb2.CheckRequest(urn=other, olds=checked, news=droplet_inputs(ipv6=True))
     ).inputs
-    diff = provider.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=created.properties, news=on))
+    diff = provider.Diff(provider_pb2.DiffRequest(id=created.id, urn=other, olds=created.properties, news=on))
     assert list(diff.replaces) == [] and diff.changes == provider_pb2.DiffResponse.DIFF_SOME
 
 
@@ -137,7 +139,9 @@ def test_resize_to_a_smaller_disk_is_refused_at_diff(provider: Any, emu: Any) ->
     ).inputs
     with pytest.raises(grpc.RpcError) as info:
         provider.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=updated.properties, news=shrink))
-    assert "smaller than the droplet's current 80 GB disk" in info.value.details()
+    assert "smaller than the droplet's 80 GB disk" in info.value.details()
+    # Created at 80 GB: nothing says its disk was grown by a resize.
+    assert "grown" not in info.value.details()
     posted = [r for r in emu.control.requests()["requests"][before:] if r["method"] == "POST"]
     assert posted == [], "nothing was changed on DigitalOcean"
 

@@ -155,15 +155,17 @@ def test_lifecycle_in_engine_order(provider: Any, fast_emulator: Any, engine: tu
     assert gone.id == ""
 
 
-def test_errored_create_action_still_records_the_droplet(provider: Any, fast_emulator: Any) -> None:
+def test_errored_create_action_still_records_the_droplet(
+    provider: Any, fast_emulator: Any, engine: tuple[str, EngineLog]
+) -> None:
     configure(provider, fast_emulator.base_url)
     fast_emulator.control.fault(action_type="create", outcome="errored", times=1)
     checked = provider.Check(provider_pb2.CheckRequest(urn=URN, news=droplet_inputs(), randomSeed=b"s"))
     with pytest.raises(grpc.RpcError) as info:
         provider.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs, timeout=60))
     err = info.value
-    assert "was created but did not become ready" in err.details()
-    assert "errored" in err.details()
+    assert "was created, but its create action" in err.details() and "errored" in err.details()
+    assert "the next `pulumi up` replaces it" in err.details()
     status = status_pb2.Status()
     status.ParseFromString(dict(err.trailing_metadata())["grpc-status-details-bin"])
     detail = provider_pb2.ErrorResourceInitFailed()
@@ -171,6 +173,23 @@ def test_errored_create_action_still_records_the_droplet(provider: Any, fast_emu
     assert detail.id and detail.id.isdigit(), "the droplet id is recorded, so nothing is orphaned"
     assert marshal.decode(detail.properties)["dropletId"] == int(detail.id)
     assert TOKEN not in err.details()
+    # The next preview plans a replacement, with the reason; a refresh keeps it while the droplet is
+    # still broken (`new`, never brought up).
+    action_id = err.details().split("create action ")[1].split(" ")[0]
+    diff = provider.Diff(
+        provider_pb2.DiffRequest(id=detail.id, urn=URN, olds=detail.properties, news=checked.inputs)
+    )
+    assert list(diff.replaces) == ["status"] and diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+    read = provider.Read(
+        provider_pb2.ReadRequest(id=detail.id, urn=URN, properties=detail.properties, inputs=checked.inputs)
+    )
+    assert marshal.decode(read.properties)["status"] == "new"
+    again = provider.Diff(
+        provider_pb2.DiffRequest(id=detail.id, urn=URN, olds=read.properties, news=checked.inputs)
+    )
+    assert list(again.replaces) == ["status"], "refresh keeps the failed create while it is still broken"
+    reasons = [m for _, m, eph in engine[1].messages if not eph and "will be replaced" in m]
+    assert reasons and f"its create action {action_id} errored" in reasons[-1], reasons
 
 
 def test_cancel_stops_a_delete_wait(provider: Any, fast_emulator: Any) -> None:
@@ -189,3 +208,22 @@ def test_cancel_stops_a_delete_wait(provider: Any, fast_emulator: Any) -> None:
     assert "cancelled" in info.value.details() and created.id in info.value.details()
     counts = fast_emulator.control.requests()["counts"]
     assert counts.get("DELETE /v2/droplets/{droplet_id}") == 1
+
+
+def test_a_wrong_api_endpoint_is_named_in_the_error_and_preview_says_the_catalogue_is_unreadable(
+    provider: Any, engine: tuple[str, EngineLog]
+) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{s.getsockname()[1]}"  # nothing listens there once closed
+    configure(provider, endpoint)
+    checked = provider.Check(provider_pb2.CheckRequest(urn=URN, news=droplet_inputs(), randomSeed=b"s"))
+    assert list(checked.failures) == [], "left to DigitalOcean when its catalogue cannot be read"
+    said = [m for _, m, eph in engine[1].messages if not eph]
+    assert any("could not read DigitalOcean's regions" in m and endpoint in m for m in said), said
+    with pytest.raises(grpc.RpcError) as info:
+        provider.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs, timeout=60))
+    text = info.value.details()
+    assert "Droplet 'web'" in text and f"{endpoint}/v2/droplets" in text and "ocean:apiEndpoint" in text

@@ -136,12 +136,20 @@ def test_first_registry_of_an_account_uses_the_declared_tier_or_the_free_one(do:
 
 def test_registry_name_taken_says_what_to_do(do: Emulated) -> None:
     async def body(h: Harness) -> None:
+        # This account has it: a name the program chose proves nothing, so it is not adopted.
         await registry(h)
         with pytest.raises(ResourceError) as info:
             await ContainerRegistry.create(h.ctx(REG), {"name": "images"})
         text = str(info.value)
         assert "ContainerRegistry 'images'" in text and "pulumi import ocean:index:ContainerRegistry" in text
-        assert "request id" in text
+        assert "registry 'images' in fra1" in text and "not adopted" in text
+        assert not [r for r in h.requests() if r["method"] == "POST" and r["path"] == "/v2/registries"][1:]
+        # Another account has it (DigitalOcean answers 409): choose another name.
+        h.control.fault(method="POST", path="/v2/registries", status=409, message="name taken")
+        with pytest.raises(ResourceError) as info:
+            await ContainerRegistry.create(h.ctx(REG), {"name": "other-name"})
+        text = str(info.value)
+        assert "request id" in text and "another account" in text and "choose another `name`" in text
 
     run(do, body)
 

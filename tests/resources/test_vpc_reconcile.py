@@ -176,7 +176,9 @@ def test_vpc_create_with_default_makes_it_the_region_default(do: Emulated) -> No
     rid, state = do.run(Vpc.create(do.ctx(VURN), {**VPC_INPUTS, "default": True}))
     assert state["default"] is True and state["vpcUrn"] == f"do:vpc:{rid}"
     assert default_of(do, "nyc3") == rid != old_default
+    # Looked for first (a VPC an interrupted create of this resource made would be adopted).
     assert [(s.method, s.path, s.body) for s in do.sent] == [
+        ("GET", "/v2/vpcs", None),
         ("POST", "/v2/vpcs", {"name": "net", "region": "nyc3", "ip_range": "10.10.10.0/24"}),
         ("PATCH", f"/v2/vpcs/{rid}", {"default": True}),
     ]

@@ -22,6 +22,7 @@ from .services import (
     Registries,
     Sizes,
     Snapshots,
+    SshKeys,
     Tags,
     VpcPeerings,
     Vpcs,
@@ -67,6 +68,7 @@ class DigitalOceanClient:
         self.sizes = Sizes(t)
         self.images = Images(t)
         self.snapshots = Snapshots(t)
+        self.ssh_keys = SshKeys(t)
         self.firewalls = Firewalls(t)
         self.vpcs = Vpcs(t)
         self.vpc_peerings = VpcPeerings(t)

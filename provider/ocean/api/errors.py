@@ -37,6 +37,7 @@ class ApiError(OceanError):
         method: str = "",
         path: str = "",
         retry_after: float | None = None,
+        base_url: str = "",
     ) -> None:
         self.status = status
         self.error_id = error_id
@@ -45,7 +46,24 @@ class ApiError(OceanError):
         self.method = method
         self.path = path
         self.retry_after = retry_after
+        # The API endpoint the request went to (set for failures to reach it, so a wrong
+        # `ocean:apiEndpoint` shows in the message).
+        self.base_url = base_url
         super().__init__(self._render())
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}{self.path}" if self.base_url else self.path
+
+    @property
+    def reason(self) -> str:
+        """DigitalOcean's message and request id, in short."""
+        text = (
+            f"HTTP {self.status} {self.message}"
+            if self.status and not self.message.startswith("HTTP")
+            else self.message
+        )
+        return f"{text} (request id {self.request_id})" if self.request_id else text
 
     def _render(self) -> str:
         head = "DigitalOcean API error"
@@ -79,7 +97,10 @@ class BadRequest(ApiError):
 class Unauthorized(ApiError):
     """401: the token is missing, wrong or revoked."""
 
-    hint = "Check the DigitalOcean token (digitalocean:token / DIGITALOCEAN_TOKEN)"
+    hint = (
+        "Check the DigitalOcean API token: `pulumi config set --secret ocean:token <token>`, or the "
+        "DIGITALOCEAN_TOKEN environment variable"
+    )
 
 
 class Forbidden(ApiError):
@@ -128,22 +149,26 @@ class TransportError(ApiError):
     retryable = True
 
     def _render(self) -> str:
-        return f"DigitalOcean API request {self.method} {self.path} failed: {self.message}"
+        return (
+            f"DigitalOcean API request {self.method} {self.url} failed: {self.message}. Check the API "
+            "endpoint (`ocean:apiEndpoint` or DIGITALOCEAN_API_URL) and the network"
+        )
 
 
 class AmbiguousRequestError(TransportError):
-    """A non-idempotent request (POST) failed after it may have reached DigitalOcean.
+    """A non-idempotent request (POST) failed after it may have reached DigitalOcean: a 5xx, a timeout
+    or a connection lost after the request was sent.
 
-    Retrying it blindly could create a second resource; look the resource up (by name or tag) first.
+    Retrying it blindly could create a second resource; look the resource up (by name or tag) first
+    (``ocean.resources.adoption`` does).
     """
 
     retryable = False
 
     def _render(self) -> str:
         return (
-            f"DigitalOcean API request {self.method} {self.path} may or may not have been carried out "
-            f"({self.message}); it was not retried, to avoid creating a duplicate. Look the resource up "
-            "before trying again"
+            f"the answer to {self.method} {self.url} was lost ({self.reason}): DigitalOcean may have "
+            "carried the request out. It was not repeated, so that it is not carried out twice"
         )
 
 

@@ -206,7 +206,7 @@ class Transport:
                 request_id=None, attempt=attempt, error=reason, reached_server=not never_sent,
             )  # fmt: skip
             cls = TransportError if (idempotent or never_sent) else AmbiguousRequestError
-            raise cls(reason, method=method, path=path) from None
+            raise cls(reason, method=method, path=path, base_url=self.base_url) from None
         duration_ms = round((self._clock() - started) * 1000, 1)
         self.governor.observe(response)
         request_id = response.headers.get("x-request-id")
@@ -220,8 +220,8 @@ class Transport:
             )  # fmt: skip
             if isinstance(err, ServerError) and not idempotent:
                 raise AmbiguousRequestError(
-                    f"HTTP {status} {err.message}", status=status, error_id=err.error_id,
-                    request_id=err.request_id, method=method, path=path,
+                    err.message, status=status, error_id=err.error_id,
+                    request_id=err.request_id, method=method, path=path, base_url=self.base_url,
                 ) from None  # fmt: skip
             if isinstance(err, RateLimited):
                 if err.retry_after is None:

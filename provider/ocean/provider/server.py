@@ -214,7 +214,9 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
     async def Check(self, request: Any, res: Any) -> Any:
         olds = marshal.decode(request.olds)
         news, secrets = marshal.decode_with_secrets(request.news)
-        inputs, failures = res.check(request.urn, olds, news, bytes(request.randomSeed))
+        inputs, failures = res.checked(
+            request.urn, olds, news, bytes(request.randomSeed), memory=self._shared
+        )
         if not failures:
             # Reads only (see Resource.check_live); without a token they are left for `up`.
             api = self._client() if self._token else None
@@ -243,8 +245,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
 
                 raise ResourceError("; ".join(problems))
         if d.replaces:
-            reasons = "; ".join(f"`{k}` changed: {d.reasons[k]}" for k in d.replaces)
-            await self._log(request.urn, f"will be replaced because {reasons}", ephemeral=False)
+            await self._log(request.urn, f"will be replaced because {d.replace_reason()}", ephemeral=False)
         return provider_pb2.DiffResponse(
             changes=provider_pb2.DiffResponse.DIFF_SOME if d.changes else provider_pb2.DiffResponse.DIFF_NONE,
             replaces=d.replaces,
@@ -258,6 +259,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
     @_resource_rpc
     async def Create(self, request: Any, res: Any) -> Any:
         inputs, secrets = marshal.decode_with_secrets(request.properties)
+        res.check_timeout(request.urn, "create", request.timeout)
         if request.preview:
             outputs = res.preview_create(inputs)
             properties = _outputs(res, outputs, secrets, preview=True)
@@ -271,7 +273,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
         state, state_secrets = marshal.decode_with_secrets(request.properties)
         inputs, input_secrets = marshal.decode_with_secrets(request.inputs)
         secrets = state_secrets | input_secrets
-        found = await res.read(self._context(request.urn, secrets=secrets), request.id, state, inputs)
+        found = await res.refresh(self._context(request.urn, secrets=secrets), request.id, state, inputs)
         if found is None:
             return provider_pb2.ReadResponse(id="")  # gone: the engine drops it from the state
         outputs, new_inputs = found
@@ -288,6 +290,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
         olds = marshal.decode(request.olds)
         # The program's inputs say what is secret now: a field it stopped marking is no longer secret.
         news, secrets = marshal.decode_with_secrets(request.news)
+        res.check_timeout(request.urn, "update", request.timeout)
         if request.preview:
             outputs = res.preview_update(olds, news)
             return provider_pb2.UpdateResponse(properties=_outputs(res, outputs, secrets, preview=True))
@@ -297,6 +300,7 @@ class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore
 
     @_resource_rpc
     async def Delete(self, request: Any, res: Any) -> Any:
+        res.check_timeout(request.urn, "delete", request.timeout)
         state, secrets = marshal.decode_with_secrets(request.properties)
         await res.delete(self._context(request.urn, request.timeout, secrets), request.id, state)
         return empty_pb2.Empty()

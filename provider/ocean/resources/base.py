@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import difflib
 import hashlib
 import re
 import time
@@ -98,9 +99,14 @@ Policy = (
 
 
 class Model(BaseModel):
-    """Base of Args and State models: camelCase on the wire (Pulumi's convention), snake_case in Python."""
+    """Base of Args and State models: camelCase on the wire (Pulumi's convention), snake_case in Python.
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    Strict: a value of the wrong type is an error, never coerced (`"yes"` is not a boolean, `"60"` not a
+    number, `true` not a droplet id), so a typo in a program fails at preview instead of meaning
+    something else.
+    """
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", strict=True)
 
     @classmethod
     def policies(cls, field: str) -> list[Any]:
@@ -118,6 +124,23 @@ class Model(BaseModel):
             for name in cls.model_fields
             if any(isinstance(p, Secret) for p in cls.policies(name))
         ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Hidden properties
+
+# Keys that start with "__" are Pulumi's internal properties: the engine stores them and hands them back
+# like any other, but `pulumi preview`/`up` never display them (resource.IsInternalPropertyKey).
+HIDDEN_PREFIX = "__"
+# Input: the create mark (see ocean.resources.adoption), computed by Check.
+MARK = "__mark"
+# Output: why the resource's create failed; while it is set, the resource is replaced (Resource.failure).
+FAILED = "__failed"
+
+
+def visible(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values without the provider's hidden properties."""
+    return {k: v for k, v in values.items() if not k.startswith(HIDDEN_PREFIX)}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -158,10 +181,20 @@ class PartialFailure(ResourceError):
     and the next `pulumi up` converges from there.
     """
 
-    def __init__(self, message: str, *, resource_id: str, state: dict[str, Any], inputs: dict[str, Any]):
+    def __init__(
+        self,
+        message: str,
+        *,
+        resource_id: str,
+        state: dict[str, Any],
+        inputs: dict[str, Any],
+        failed: str | None = None,
+    ):
         super().__init__(message)
         self.resource_id = resource_id
-        self.state = state
+        # `failed`: the create itself failed (an errored action, a failed status): recorded with the
+        # state, so that the next preview plans a replacement with this reason (see Resource.failure).
+        self.state = {**state, FAILED: failed} if failed else state
         self.inputs = inputs
 
 
@@ -234,6 +267,19 @@ class DiffResult:
     # Replace by deleting first, then creating: for resources whose names (or address ranges) are unique
     # in DigitalOcean, so the new one cannot exist beside the old one.
     delete_before_replace: bool = False
+    # Why the recorded resource is replaced although no input changed (its create failed): the whole
+    # reason, e.g. "its create action 123 errored".
+    failed: str | None = None
+
+    def replace_reason(self) -> str:
+        """Why the resource is replaced, as the preview shows it."""
+        parts = [self.failed] if self.failed else []
+        parts += [
+            f"`{k}` changed: {self.reasons[k]}"
+            for k in self.replaces
+            if k in self.reasons and self.reasons[k] != self.failed
+        ]
+        return "; ".join(parts)
 
 
 def _present(v: Any) -> bool:
@@ -330,9 +376,7 @@ def validate(
         obj = model.model_validate({**{k: v for k, v in inputs.items() if k not in unknown}, **placeholders})
     except ValidationError as e:
         failures = [
-            CheckFailure(
-                str(err["loc"][0]) if err["loc"] else "", _explain(resource, str(err["loc"][0]), err)
-            )
+            CheckFailure(str(err["loc"][0]) if err["loc"] else "", _explain(model, resource, err))
             for err in e.errors()
             if not _unknown_at(inputs, err["loc"])
         ]
@@ -369,13 +413,109 @@ def _unknown_at(values: Any, loc: tuple[Any, ...]) -> bool:
     return is_unknown(values)
 
 
-def _explain(resource: str, prop: str, err: Any) -> str:
+def _path(loc: tuple[Any, ...]) -> str:
+    """A pydantic location as the program writes it: `backupPolicy.plan`, `tags[0]`."""
+    out = ""
+    for step in loc:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        elif not out:
+            out = str(step)
+        else:
+            out += f".{step}"
+    return out
+
+
+def _nested_model(model: type[Model], loc: tuple[Any, ...]) -> type[Model] | None:
+    """The model whose fields sit at `loc` (the settings object an unknown key was found in)."""
+    import typing
+
+    current: Any = model
+    for step in loc:
+        if isinstance(step, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, Model)):
+            return None
+        field = next((f for f in current.model_fields if current.wire_name(f) == step), None)
+        if field is None:
+            return None
+        annotation = current.model_fields[field].annotation
+        options = typing.get_args(annotation) or (annotation,)
+        models = [a for a in options if isinstance(a, type) and issubclass(a, Model)]
+        current = models[0] if models else None
+    return current if isinstance(current, type) and issubclass(current, Model) else None
+
+
+def _shown(value: Any) -> str:
+    """A wrong value as the message quotes it: `the string 'yes'`, `1`, `a list`."""
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {text!r}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+_TYPE_RULES = {
+    "bool_type": "must be true or false",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "string_type": "must be a string",
+    "list_type": "must be a list",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+}
+
+
+def _explain(model: type[Model], resource: str, err: Any) -> str:
+    """A pydantic error as the user should read it: the field's full path, what is allowed, and the
+    value that was given (never the value of a secret input)."""
+    loc = tuple(err.get("loc") or ())
+    path = _path(loc)
     kind = err.get("type", "")
+    top = str(loc[0]) if loc else ""
+    secret = top in model.secret_wire_names()
+    given = "" if secret or "input" not in err else f", not {_shown(err['input'])}"
+    ctx = err.get("ctx") or {}
     if kind == "missing":
-        return f"{resource}: `{prop}` is required"
+        return f"{resource}: `{path}` is required"
     if kind == "extra_forbidden":
-        return f"{resource}: `{prop}` is not an input of this resource"
-    return f"{resource}: `{prop}`: {err.get('msg', 'invalid value')}"
+        owner = _nested_model(model, loc[:-1]) if len(loc) > 1 else model
+        known = [owner.wire_name(f) for f in owner.model_fields] if owner is not None else []
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        if len(loc) > 1:
+            return (
+                f"{resource}: `{path}` is not a setting of `{_path(loc[:-1])}`{hint or ';'} its settings "
+                f"are {', '.join(f'`{k}`' for k in known)}"
+            )
+        return f"{resource}: `{path}` is not an input of this resource{hint}"
+    if kind in _TYPE_RULES:
+        rule = _TYPE_RULES[kind]
+        if kind in ("dict_type", "model_type"):
+            owner = _nested_model(model, loc)
+            if owner is not None:
+                settings = ", ".join(f"`{owner.wire_name(f)}`" for f in owner.model_fields)
+                rule += f" with the settings {settings}"
+        return f"{resource}: `{path}` {rule}{given}"
+    if kind == "literal_error":
+        return f"{resource}: `{path}` must be {ctx.get('expected', 'one of the allowed values')}{given}"
+    if kind == "greater_than_equal":
+        return f"{resource}: `{path}` must be at least {ctx.get('ge')}{given}"
+    if kind == "greater_than":
+        limit = ctx.get("gt")
+        rule = "a positive number" if limit == 0 else f"more than {limit}"
+        return f"{resource}: `{path}` must be {rule}{given}"
+    if kind == "less_than_equal":
+        return f"{resource}: `{path}` must be at most {ctx.get('le')}{given}"
+    return f"{resource}: `{path}`: {err.get('msg', 'invalid value')}"
 
 
 _NAME_CLEAN = re.compile(r"[^a-z0-9.-]+")
@@ -440,6 +580,10 @@ class Resource:
     Args: ClassVar[type[Model]]
     State: ClassVar[type[Model]]
     description: ClassVar[str]
+    # Creates with a POST: carries a create mark, looked for before creating (ocean.resources.adoption).
+    marks: ClassVar[bool] = False
+    # The output a replacement after a failed create is shown against in the preview.
+    failure_key: ClassVar[str] = "status"
 
     @classmethod
     def label(cls, urn: str) -> str:
@@ -447,15 +591,78 @@ class Resource:
         return f"{cls.token.split(':')[-1]} '{urn.rsplit('::', 1)[-1] if urn else '?'}'"
 
     @classmethod
+    def checked(
+        cls,
+        urn: str,
+        olds: Mapping[str, Any],
+        news: Mapping[str, Any],
+        random_seed: bytes,
+        memory: dict[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], list[CheckFailure]]:
+        """What Check returns: the resource's own `check`, plus the create mark for resources that
+        create with a POST (hidden from the display; see ocean.resources.adoption). `memory`: kept for
+        the provider process (`Context.shared`), where the mark of a resource being replaced is
+        remembered between the engine's two Checks of it.
+
+        For resources with a mark, the mark (not the engine's seed, which is random for every deployment)
+        is the seed of their auto-name, so that a create repeated after a crash asks for the same name."""
+        if not cls.marks:
+            return cls.check(urn, olds, visible(news), random_seed)
+        from ocean.resources.adoption import create_mark
+
+        mark = create_mark(urn, olds, memory)
+        inputs, failures = cls.check(urn, olds, visible(news), mark.encode())
+        inputs[MARK] = mark
+        return inputs, failures
+
+    @classmethod
+    def check(
+        cls, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], random_seed: bytes
+    ) -> tuple[dict[str, Any], list[CheckFailure]]:
+        return validate(cls.Args, cls.label(urn), news)
+
+    @classmethod
+    def auto_name(cls, urn: str, seed: bytes) -> str:
+        """The name given to a resource the program does not name: its Pulumi name plus a suffix from
+        `seed` — for resources with a create mark, the mark (see `checked`), so that a create repeated
+        after a crash asks for the same name and finds what the crashed one made."""
+        return auto_name(urn.rsplit("::", 1)[-1], seed)
+
+    @classmethod
+    def named_by_provider(cls, urn: str, inputs: Mapping[str, Any]) -> bool:
+        """Whether `inputs["name"]` is an auto-name of this resource (so a resource with that name can
+        only have been made by it), rather than a name the program chose."""
+        from ocean.resources.adoption import first_mark
+
+        marks = {first_mark(urn), inputs.get(MARK)}
+        return inputs.get("name") in {cls.auto_name(urn, m.encode()) for m in marks if isinstance(m, str)}
+
+    @classmethod
     def with_name(
         cls, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], random_seed: bytes
     ) -> dict[str, Any]:
-        """The inputs with `name` filled when the program left it out: the earlier auto-name if there
-        is one (a resource is not renamed on every run), else a new one from the engine's seed."""
+        """The inputs with `name` filled when the program left it out: the earlier name if there is one
+        (a resource is not renamed on every run), else `auto_name`."""
         inputs = dict(news)
         if inputs.get("name") in (None, ""):
-            inputs["name"] = olds.get("name") or auto_name(urn.rsplit("::", 1)[-1], random_seed)
+            inputs["name"] = olds.get("name") or cls.auto_name(urn, random_seed)
         return inputs
+
+    @classmethod
+    def check_timeout(cls, urn: str, operation: str, timeout: float) -> None:
+        """Refuse a negative customTimeouts value before anything is done. The engine hands the create and
+        update timeouts to the preview too, so those are refused at preview; the delete timeout only
+        reaches the provider when deleting, and is refused there, before the delete request."""
+        if timeout >= 0:
+            return
+        done = {"create": "Nothing was created", "update": "Nothing was changed"}.get(
+            operation, "Nothing was deleted: the resource stays in the stack"
+        )
+        raise ResourceError(
+            f"{cls.label(urn)}: the customTimeouts `{operation}` value is negative ({timeout:g}s). A timeout "
+            f'is how long to wait, e.g. "30m"; leave it out for the default. {done}; fix the '
+            "resource option and run again."
+        )
 
     @classmethod
     def diff(
@@ -466,11 +673,54 @@ class Resource:
         old_inputs: Mapping[str, Any] | None = None,
         ignore_changes: frozenset[str] = frozenset(),
     ) -> DiffResult:
-        return diff_inputs(cls.Args, olds, news, old_inputs=old_inputs, ignore_changes=ignore_changes)
+        result = diff_inputs(cls.Args, olds, news, old_inputs=old_inputs, ignore_changes=ignore_changes)
+        return cls.replace_if_failed(result, olds)
+
+    # ----------------------------------------------------------------------------------- failed creates
+
+    @classmethod
+    def failure(cls, state: Mapping[str, Any]) -> str | None:
+        """Why the recorded resource cannot be used and must be replaced (its create failed), or None.
+        By default what the failed create recorded (PartialFailure's `failed`)."""
+        reason = state.get(FAILED)
+        return reason if isinstance(reason, str) and reason else None
+
+    @classmethod
+    def still_failed(cls, state: Mapping[str, Any], outputs: Mapping[str, Any]) -> bool:
+        """Whether DigitalOcean still shows the resource broken, after a create that failed (`state`) and
+        a fresh read (`outputs`); `refresh` keeps the failure while this holds."""
+        return False
+
+    @classmethod
+    def replace_if_failed(cls, result: DiffResult, olds: Mapping[str, Any]) -> DiffResult:
+        reason = cls.failure(olds)
+        if reason:
+            key = cls.failure_key
+            result.changes = True
+            result.failed = reason
+            if key not in result.replaces:
+                result.replaces.append(key)
+            result.detailed[key] = "update-replace"
+            result.reasons[key] = reason
+        return result
+
+    @classmethod
+    async def refresh(
+        cls, ctx: Context, resource_id: str, state: Mapping[str, Any], inputs: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """`read`, keeping the record of a failed create while DigitalOcean still shows it broken."""
+        found = await cls.read(ctx, resource_id, state, inputs)  # type: ignore[attr-defined]
+        if found is None:
+            return None
+        outputs, new_inputs = found
+        failed = cls.failure(state)
+        if failed and state.get(FAILED) and cls.still_failed(state, outputs):
+            outputs = {**outputs, FAILED: failed}
+        return outputs, new_inputs
 
     @classmethod
     def preview_create(cls, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        return unknown_outputs(cls.State, inputs)
+        return unknown_outputs(cls.State, visible(inputs))
 
     @classmethod
     def preview_update(cls, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:

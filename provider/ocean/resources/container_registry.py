@@ -49,7 +49,7 @@ class ContainerRegistryArgs(Model):
             default=None,
             description="The registry's name: images in it are `registry.digitalocean.com/<name>/<image>`. "
             f"{NAME_RULE[0].upper()}{NAME_RULE[1:]}, unique across DigitalOcean. Defaults to the resource "
-            "name plus a random suffix.",
+            "name plus a stable suffix.",
         ),
         ReplaceOnChange("a registry cannot be renamed"),
     ]
@@ -105,6 +105,7 @@ class ContainerRegistry(Resource):
     token: ClassVar[str] = TOKEN
     Args: ClassVar[type[Model]] = ContainerRegistryArgs
     State: ClassVar[type[Model]] = ContainerRegistryState
+    marks: ClassVar[bool] = True
     description: ClassVar[str] = (
         "A DigitalOcean Container Registry: a private Docker registry at `registry.digitalocean.com/<name>`. "
         "The account's subscription tier is not set here: declare one `ocean.RegistrySubscription` for it. "
@@ -115,13 +116,8 @@ class ContainerRegistry(Resource):
     # ------------------------------------------------------------------------------------------ check
 
     @classmethod
-    def with_name(
-        cls, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], random_seed: bytes
-    ) -> dict[str, Any]:
-        inputs = dict(news)
-        if inputs.get("name") in (None, ""):
-            inputs["name"] = olds.get("name") or auto_name(urn.rsplit("::", 1)[-1], random_seed)
-        return inputs
+    def auto_name(cls, urn: str, seed: bytes) -> str:
+        return auto_name(urn.rsplit("::", 1)[-1], seed)
 
     @classmethod
     def check(
@@ -149,6 +145,20 @@ class ContainerRegistry(Resource):
         return checked, failures
 
     @classmethod
+    async def check_live(
+        cls, ctx: Context, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> list[CheckFailure]:
+        """The region against the regions DigitalOcean keeps registries in (`GET /v2/registries/options`,
+        read once per provider process)."""
+        from ocean.resources import catalogue as cat
+
+        region = cat.changed("region", olds, news)
+        if ctx.api is None or not isinstance(region, str):
+            return []
+        found = await cat.check_registry_region(ctx, cls.label(ctx.urn), region)
+        return [found] if found is not None else []
+
+    @classmethod
     def diff(
         cls,
         olds: Mapping[str, Any],
@@ -173,25 +183,39 @@ class ContainerRegistry(Resource):
     @staticmethod
     async def create(ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         from ocean.api import errors
+        from ocean.resources import adoption
 
         label = ContainerRegistry.label(ctx.urn)
         name = str(inputs["name"])
         region = inputs.get("region")
+        earlier = await adoption.adopt_named(
+            ctx,
+            label=label,
+            kind="registry",
+            name=name,
+            owned=ContainerRegistry.named_by_provider(ctx.urn, inputs),
+            find=lambda: _named(ctx, name),
+            adopt_hint=f"pulumi import {TOKEN} {ctx.name} {name}",
+        )
+        if earlier is not None:
+            return name, to_state(earlier.obj, gc_active=await gc_active(ctx, name))
         tier = await _tier_for_first_registry(ctx)
         try:
-            registry = await ctx.api.registries.create(name, region=region, subscription_tier_slug=tier)
+            registry, lost = await adoption.create_once(
+                ctx,
+                label=label,
+                kind="registry",
+                post=lambda: ctx.api.registries.create(name, region=region, subscription_tier_slug=tier),
+                find=lambda: _named(ctx, name, region=region),
+            )
         except errors.Conflict as e:
             raise ResourceError(
                 f"{label}: DigitalOcean refused the name {name!r}: {e.message} (request id {e.request_id}). "
-                "Registry names are unique across all of DigitalOcean: choose another `name`, or, if this "
-                f"account already has it, adopt it with `pulumi import {TOKEN} <resource name> {name}`."
+                "Registry names are unique across all of DigitalOcean, and another account has this one: "
+                "choose another `name`."
             ) from e
-        except errors.AmbiguousRequestError as e:
-            raise ResourceError(
-                f"{label}: the create request may or may not have reached DigitalOcean ({e}). It was not "
-                f"retried. Look for registry {name!r} (`doctl registry get {name}`); if it exists, adopt it "
-                f"with `pulumi import {TOKEN} <resource name> {name}`, then run `pulumi up` again."
-            ) from e
+        if lost is not None:
+            return name, to_state(lost.obj, gc_active=await gc_active(ctx, name))
         if tier is not None:
             await ctx.notify(
                 f"the account had no registry subscription: registry {name!r} was created on the "
@@ -252,6 +276,27 @@ def auto_name(resource_name: str, seed: bytes) -> str:
     base = re.sub(r"[^a-z0-9-]+", "-", resource_name.lower()).strip("-") or "registry"
     suffix = hashlib.sha256(seed + resource_name.encode()).hexdigest()[:7]
     return f"{base[: 63 - 8]}-{suffix}"
+
+
+async def _named(ctx: Context, name: str, *, region: str | None = None) -> list[Any]:
+    """This account's registry named `name`, if it has one (in `region` if given)."""
+    from ocean.api import errors
+    from ocean.resources.adoption import Candidate
+
+    try:
+        registry = await ctx.api.registries.get(name)
+    except errors.NotFound:
+        return []
+    if region is not None and registry.region != region:
+        return []
+    return [
+        Candidate(
+            id=registry.name,
+            obj=registry,
+            describe=f"registry {registry.name!r} in {registry.region}",
+            created_at=registry.created_at,
+        )
+    ]
 
 
 async def _tier_for_first_registry(ctx: Context) -> str | None:

@@ -7,11 +7,17 @@ replace it, and create/read/update/delete against the DigitalOcean API (an objec
 Updates are DigitalOcean actions, each polled to completion, in a safe order: rename, tags, resize
 (graceful shutdown, falling back to power_off after the grace period; power back on only if the droplet
 was running), backups and their policy, IPv6, then the declared power state.
+
+A create is never duplicated (ocean.resources.adoption): each droplet carries its create mark as a
+hidden tag, looked for before creating (a droplet an interrupted `pulumi up` made is adopted), and a
+create whose answer is lost is followed by a lookup instead of a second POST. A droplet whose create
+action errored is recorded, and the next `pulumi up` replaces it.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -19,6 +25,7 @@ from pydantic import Field, field_validator
 
 from ocean.api.models import durations
 from ocean.resources.base import (
+    MARK,
     CheckFailure,
     ComputedFrom,
     Context,
@@ -47,6 +54,13 @@ DEFAULT_DELETE_TIMEOUT = 10 * 60
 DEFAULT_SHUTDOWN_GRACE = 60
 # What DigitalOcean usually takes for a create, so the waiter polls densely around then.
 EXPECTED_CREATE_S = durations.DROPLET_CREATE_S
+# DigitalOcean's limits (the API reference): user data "may not exceed 64 KiB"; tag names.
+USER_DATA_MAX_BYTES = 64 * 1024
+TAG_RE = re.compile(r"^[A-Za-z0-9:_-]{1,255}$")
+TAG_RULE = "1 to 255 letters, digits, ':', '-' and '_'"
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+FINGERPRINT_RE = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){15}$")
+IMAGE_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
 def _tags_key(tags: Any) -> Any:
@@ -88,7 +102,7 @@ class DropletArgs(Model):
             default=None,
             description=(
                 "The droplet's name, which is also its hostname. Defaults to the Pulumi resource name "
-                "plus a random suffix. Changing it renames the droplet in place."
+                "plus a stable suffix. Changing it renames the droplet in place."
             ),
         ),
     ]
@@ -272,6 +286,7 @@ class Droplet(Resource):
     token: ClassVar[str] = TOKEN
     Args: ClassVar[type[Model]] = DropletArgs
     State: ClassVar[type[Model]] = DropletState
+    marks: ClassVar[bool] = True
     description: ClassVar[str] = (
         "A DigitalOcean Droplet: a Linux virtual machine. Creating one waits for DigitalOcean's create "
         "action to complete, so the outputs (addresses, status) are real when `pulumi up` finishes."
@@ -297,6 +312,7 @@ class Droplet(Resource):
                     "(at most 255 characters, each label at most 63).",
                 )
             )
+        failures += _static_problems(label, checked)
         policy = checked.get("backupPolicy")
         if isinstance(policy, dict) and policy.get("plan") == "weekly" and policy.get("weekday") is None:
             failures.append(
@@ -310,26 +326,68 @@ class Droplet(Resource):
             )
         return checked, failures
 
+    @classmethod
+    async def check_live(
+        cls, ctx: Context, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> list[CheckFailure]:
+        """The region, size, image and SSH keys against DigitalOcean's catalogue (read once per provider
+        process), for the values the program changed; unknowns are left for `up`."""
+        import asyncio
+
+        from ocean.resources import catalogue as cat
+
+        if ctx.api is None:
+            return []
+        label = cls.label(ctx.urn)
+        region, size, image = news.get("region"), news.get("size"), news.get("image")
+        region_changed = cat.changed("region", olds, news) is not None
+        failures: list[CheckFailure] = []
+        if region_changed:
+            problem = await cat.check_region(ctx, label, str(region))
+            if problem is not None:
+                # Sizes and images are then not judged against a region that does not exist.
+                failures.append(problem)
+                region = None
+        checks = []
+        size_changed = cat.changed("size", olds, news) is not None
+        if isinstance(size, str) and not is_unknown(size) and (region_changed or size_changed):
+            checks.append(cat.check_size(ctx, label, size, region))
+        if (
+            isinstance(image, str)
+            and not is_unknown(image)
+            and (region_changed or size_changed or cat.changed("image", olds, news))
+        ):
+            checks.append(cat.check_image(ctx, label, image, region, size))
+        keys = cat.changed("sshKeys", olds, news)
+        # Keys matter only to a create: a new droplet, or one whose recorded keys change (a replacement).
+        # Keys stated for an imported droplet only record what it was made with, and may be long gone.
+        creating = not olds or bool(olds.get("sshKeys"))
+        if isinstance(keys, list) and keys and creating:
+            checks.append(cat.check_ssh_keys(ctx, label, keys))
+        found = await asyncio.gather(*checks)
+        return failures + [f for f in found if f is not None]
+
     # ------------------------------------------------------------------------------- change validation
 
     @staticmethod
     async def validate_change(ctx: Context, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         """Refuse, at preview, a change DigitalOcean would refuse halfway through `up`."""
+        from ocean.resources import catalogue as cat
+
         new_size, old_size = news.get("size"), olds.get("size")
         if not new_size or is_unknown(new_size) or new_size == old_size or ctx.api is None:
             return []
         disk = olds.get("disk")
-        sizes = {s.slug: s for s in await ctx.api.sizes.list()}
-        size = sizes.get(new_size)
+        sizes = await cat.sizes(ctx)
+        size = sizes.get(new_size) if sizes is not None else None
         label = Droplet.label(ctx.urn)
         if size is None:
-            return [f"{label}: `size` {new_size!r} is not a DigitalOcean size slug"]
+            return [] if sizes is None else [f"{label}: `size` {new_size!r} is not a DigitalOcean size slug"]
         if isinstance(disk, int) and size.disk < disk:
             return [
-                f"{label}: cannot resize to {new_size}: its {size.disk} GB disk is smaller than "
-                f"the droplet's current {disk} GB disk (DigitalOcean never shrinks a disk; it was grown "
-                "by a resize with `resizeDisk: true`). Choose a size with at least "
-                f"{disk} GB of disk, or replace the droplet."
+                f"{label}: cannot resize to {new_size}: its {size.disk} GB disk is smaller than the "
+                f"droplet's {disk} GB disk, and DigitalOcean never shrinks a droplet's disk. Choose a size "
+                f"with at least {disk} GB of disk, or replace the droplet."
             ]
         return []
 
@@ -346,38 +404,81 @@ class Droplet(Resource):
 
     @staticmethod
     async def create(ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Create the droplet and wait for it — or adopt the one an earlier, interrupted create of this
+        resource made, or the one this create made when its answer was lost (ocean.resources.adoption)."""
         from ocean.api import errors
+        from ocean.resources import adoption
 
         label = Droplet.label(ctx.urn)
         body = _create_body(inputs)
+        mark = inputs.get(MARK) if isinstance(inputs.get(MARK), str) else None
         deadline = ctx.deadline(DEFAULT_CREATE_TIMEOUT)
-        try:
-            created = await ctx.api.droplets.create(body)
-        except errors.AmbiguousRequestError as e:
-            raise ResourceError(
-                f"{label}: the create request may or may not have reached DigitalOcean ({e}). "
-                f"It was not retried, to avoid a second droplet. Look for a droplet named "
-                f"{body['name']!r} (`doctl compute droplet list`); delete it or import it with "
-                f"`pulumi import {TOKEN} <name> <id>`, then run `pulumi up` again."
-            ) from e
-        droplet_id = created.droplet.id
+        earlier = None
+        if mark is not None:
+            earlier = await adoption.adopt_earlier(
+                ctx,
+                label=label,
+                kind="droplet",
+                find=lambda: _marked(ctx, mark),
+                what_next=" (`doctl compute droplet delete <id>`)",
+            )
+        action_ids: list[int] | None = None
+        if earlier is not None:
+            droplet = earlier.obj
+        else:
+            created, lost = await adoption.create_once(
+                ctx,
+                label=label,
+                kind="droplet",
+                post=lambda: ctx.api.droplets.create(body),
+                find=lambda: _made_by(ctx, body, mark),
+                marked=mark is not None,
+            )
+            if lost is not None:
+                droplet = lost.obj
+            else:
+                droplet, action_ids = created.droplet, list(created.action_ids)
+        droplet_id = droplet.id
         ops = _Ops(ctx, droplet_id, deadline)
+        create_action: int | None = None
         try:
-            for action_id in created.action_ids:
+            if action_ids is None:
+                action_ids = await _create_action_ids(ctx, droplet_id)
+            for action_id in action_ids:
+                create_action = action_id
                 await ops.wait(action_id, "create", expected_s=EXPECTED_CREATE_S)
+            create_action = None
+            if earlier is not None:
+                # Made from the inputs of an earlier run: bring what changes in place up to date.
+                live = to_state(await ctx.api.droplets.get(droplet_id), inputs)
+                return str(droplet_id), await Droplet.update(ctx, str(droplet_id), live, inputs)
             if inputs.get("running") is False:
                 await ops.power_down(_grace(inputs))
             droplet = await ctx.api.droplets.get(droplet_id)
+        except PartialFailure:
+            raise
         except Exception as e:
+            failed = None
+            if isinstance(e, errors.ActionErrored) and e.action_id == create_action:
+                failed = f"its create action {e.action_id} errored"
+                message = (
+                    f"{label}: droplet {droplet_id} was created, but its create action {e.action_id} "
+                    "errored (DigitalOcean gives no reason). The droplet is recorded in the stack, and the "
+                    "next `pulumi up` replaces it; `pulumi destroy` deletes it."
+                )
+            else:
+                message = (
+                    f"{label}: droplet {droplet_id} was created but did not become ready: {explain(e)}. "
+                    "It is recorded in the stack; run `pulumi up` again to converge, or `pulumi destroy`."
+                )
             # The droplet exists: record it, whatever went wrong while waiting for it.
-            raise await _partial(
-                ctx,
-                droplet_id,
-                inputs,
-                f"{label}: droplet {droplet_id} was created but did not become ready: {explain(e)}. "
-                "It is recorded in the stack; run `pulumi up` again to converge, or `pulumi destroy`.",
-            ) from e
+            raise await _partial(ctx, droplet_id, inputs, message, failed=failed) from e
         return str(droplet_id), to_state(droplet, inputs)
+
+    @classmethod
+    def still_failed(cls, state: Mapping[str, Any], outputs: Mapping[str, Any]) -> bool:
+        # A droplet whose create action errored stays `new`; one DigitalOcean brought up after all is not.
+        return outputs.get("status") == "new"
 
     # ------------------------------------------------------------------------------------------- read
 
@@ -433,6 +534,8 @@ class Droplet(Resource):
     async def update(
         ctx: Context, resource_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]
     ) -> dict[str, Any]:
+        from ocean.resources.adoption import without_marks
+
         label = Droplet.label(ctx.urn)
         droplet_id = _parse_id(resource_id, ctx.urn)
         ops = _Ops(ctx, droplet_id, ctx.deadline(DEFAULT_UPDATE_TIMEOUT))
@@ -446,8 +549,9 @@ class Droplet(Resource):
             if news.get("name") and news["name"] != live.name:
                 await ops.act("rename", name=news["name"])
                 applied["name"] = news["name"]
-            if _tags_key(news.get("tags") or []) != _tags_key(list(live.tags or [])):
-                await _sync_tags(ctx.api, droplet_id, list(live.tags or []), news.get("tags") or [])
+            live_tags = without_marks(live.tags)  # the create mark is never removed
+            if _tags_key(news.get("tags") or []) != _tags_key(live_tags):
+                await _sync_tags(ctx.api, droplet_id, live_tags, news.get("tags") or [])
                 applied["tags"] = news.get("tags") or []
             if news.get("size") and news["size"] != (live.size_slug or olds.get("size")):
                 was_running = live.status == "active"
@@ -711,6 +815,7 @@ async def _partial(
     message: str,
     *,
     inputs: Mapping[str, Any] | None = None,
+    failed: str | None = None,
 ) -> PartialFailure:
     """The droplet as it is now, for the engine to record despite the failure."""
     try:
@@ -722,7 +827,123 @@ async def _partial(
         resource_id=str(droplet_id),
         state=state,
         inputs=dict(inputs if inputs is not None else known_inputs),
+        failed=failed,
     )
+
+
+def _candidate(droplet: Any) -> Any:
+    from ocean.resources.adoption import Candidate
+
+    region = droplet.region.slug if droplet.region is not None else "?"
+    return Candidate(
+        id=str(droplet.id),
+        obj=droplet,
+        describe=f"droplet {droplet.id} {droplet.name!r} in {region}",
+        created_at=droplet.created_at,
+    )
+
+
+async def _marked(ctx: Context, mark: str) -> list[Any]:
+    """The droplets carrying this create mark (ocean.resources.adoption)."""
+    from ocean.resources.adoption import mark_tag
+
+    return [_candidate(d) async for d in ctx.api.droplets.list(tag_name=mark_tag(mark))]
+
+
+async def _made_by(ctx: Context, body: Mapping[str, Any], mark: str | None) -> list[Any]:
+    """What a create request with `body` may have made: its name, in its region (and its mark)."""
+    if mark is not None:
+        found = await _marked(ctx, mark)
+    else:
+        found = [_candidate(d) async for d in ctx.api.droplets.list(name=body["name"])]
+    return [
+        c
+        for c in found
+        if c.obj.name == body["name"] and (c.obj.region is None or c.obj.region.slug == body["region"])
+    ]
+
+
+async def _create_action_ids(ctx: Context, droplet_id: int) -> list[int]:
+    """The droplet's create action, for a droplet whose create answer we never read."""
+    return [a.id async for a in ctx.api.droplet_actions.list(droplet_id) if a.type == "create"]
+
+
+def _static_problems(label: str, inputs: Mapping[str, Any]) -> list[CheckFailure]:
+    """What DigitalOcean would refuse about these inputs, found without asking it."""
+    from ocean.resources.adoption import MARK_TAG_PREFIX, is_mark_tag
+
+    failures: list[CheckFailure] = []
+    image = inputs.get("image")
+    if isinstance(image, str) and not (image.isdigit() or IMAGE_SLUG_RE.match(image)):
+        failures.append(
+            CheckFailure(
+                "image",
+                f"{label}: `image` {image!r} is neither an image slug (lowercase, e.g. `ubuntu-24-04-x64`) "
+                "nor an image id (a number, e.g. a snapshot's id).",
+            )
+        )
+    elif isinstance(image, str) and image.isdigit() and int(image) <= 0:
+        failures.append(CheckFailure("image", f"{label}: `image` id {image} must be a positive number."))
+    tags = inputs.get("tags")
+    for tag in tags if isinstance(tags, list) else []:
+        if is_unknown(tag):
+            continue
+        if not TAG_RE.match(tag):
+            if not tag:
+                why = "is empty"
+            elif len(tag) > 255:
+                why = f"is {len(tag)} characters long"
+            else:
+                why = "has characters DigitalOcean does not allow"
+            failures.append(
+                CheckFailure("tags", f"{label}: `tags` entry {tag[:60]!r} {why}: tag names are {TAG_RULE}.")
+            )
+        elif is_mark_tag(tag):
+            failures.append(
+                CheckFailure(
+                    "tags",
+                    f"{label}: `tags` entry {tag!r}: the `{MARK_TAG_PREFIX}` prefix is reserved for the mark "
+                    "this provider puts on the droplets it creates; choose another tag name.",
+                )
+            )
+    user_data = inputs.get("userData")
+    if isinstance(user_data, str):
+        size = len(user_data.encode("utf-8"))
+        if size > USER_DATA_MAX_BYTES:
+            # The value is a secret: only its size is quoted.
+            failures.append(
+                CheckFailure(
+                    "userData",
+                    f"{label}: `userData` is {size:,} bytes (UTF-8); DigitalOcean accepts at most 64 KiB "
+                    f"({USER_DATA_MAX_BYTES:,} bytes). Fetch the rest from the droplet at boot (e.g. a "
+                    "cloud-init `#include` URL).",
+                )
+            )
+    vpc = inputs.get("vpcUuid")
+    if isinstance(vpc, str) and not UUID_RE.match(vpc):
+        failures.append(
+            CheckFailure(
+                "vpcUuid",
+                f"{label}: `vpcUuid` {vpc!r} is not a VPC id: VPC ids are UUIDs like "
+                f"{uuid.UUID(int=0x5A4981AA96534BD1BEF5D6BFF52042E4)} (a Vpc's `vpcId` output).",
+            )
+        )
+    keys = inputs.get("sshKeys")
+    for key in keys if isinstance(keys, list) else []:
+        if is_unknown(key):
+            continue
+        text = str(key)
+        if text.isdigit() and int(text) > 0 or FINGERPRINT_RE.match(text):
+            continue
+        failures.append(
+            CheckFailure(
+                "sshKeys",
+                f"{label}: `sshKeys` entry {text[:60]!r} is not an SSH key id (a positive number) or MD5 "
+                "fingerprint (16 hex pairs, e.g. `3b:16:e4:bf:8b:00:8b:b8:59:8c:a9:d3:f0:19:fa:45`); see "
+                "`doctl compute ssh-key list`.",
+            )
+        )
+    return failures
 
 
 def _valid_hostname(name: str) -> bool:
@@ -756,8 +977,14 @@ def _create_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
         "monitoring": bool(inputs.get("monitoring")),
         "backups": bool(inputs.get("backups")),
     }
-    if inputs.get("tags"):
-        body["tags"] = list(inputs["tags"])
+    tags = list(inputs.get("tags") or [])
+    if isinstance(inputs.get(MARK), str):
+        from ocean.resources.adoption import mark_tag
+
+        # The create mark travels with the create itself, so a droplet is never without it.
+        tags.append(mark_tag(inputs[MARK]))
+    if tags:
+        body["tags"] = tags
     if inputs.get("sshKeys"):
         body["ssh_keys"] = [int(k) if str(k).isdigit() else k for k in inputs["sshKeys"]]
     if inputs.get("userData"):
@@ -808,8 +1035,10 @@ def to_state(
     # A slug is kept as written: DigitalOcean moves slugs to newer images, which is not a change.
     image = str(wanted_image) if wanted_image else (image_slug or (str(image_id) if image_id else ""))
     features = list(getattr(droplet, "features", None) or [])
+    from ocean.resources.adoption import without_marks
+
     size = droplet.size
-    tags = list(droplet.tags or [])
+    tags = without_marks(droplet.tags)
     wanted_tags = inputs.get("tags")
     if isinstance(wanted_tags, list) and _tags_key(wanted_tags) == _tags_key(tags):
         tags = list(wanted_tags)  # same tags, the program's spelling

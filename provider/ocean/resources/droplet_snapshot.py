@@ -6,6 +6,7 @@ action's) is the resource id, so `pulumi import ocean:index:DropletSnapshot name
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
@@ -29,6 +30,8 @@ TOKEN = "ocean:index:DropletSnapshot"
 DEFAULT_CREATE_TIMEOUT = 60 * 60
 DEFAULT_DELETE_TIMEOUT = 5 * 60
 EXPECTED_SNAPSHOT_S = durations.ACTION_S["snapshot"]
+NAME_MAX = 255
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class DropletSnapshotArgs(Model):
@@ -36,14 +39,14 @@ class DropletSnapshotArgs(Model):
 
     droplet_id: Annotated[
         int,
-        Field(description="The id of the droplet to snapshot (a Droplet's `dropletId` output)."),
+        Field(description="The id of the droplet to snapshot (a Droplet's `dropletId` output).", gt=0),
         ReplaceOnChange("a snapshot is always of the droplet it was taken from"),
     ]
     name: Annotated[
         str | None,
         Field(
             default=None,
-            description="The snapshot's name. Defaults to the resource name plus a random suffix. "
+            description="The snapshot's name. Defaults to the resource name plus a stable suffix. "
             "Changing it renames the snapshot in place.",
         ),
     ]
@@ -72,6 +75,8 @@ class DropletSnapshot(Resource):
     token: ClassVar[str] = TOKEN
     Args: ClassVar[type[Model]] = DropletSnapshotArgs
     State: ClassVar[type[Model]] = DropletSnapshotState
+    marks: ClassVar[bool] = True
+    failure_key: ClassVar[str] = "snapshotId"
     description: ClassVar[str] = (
         "A snapshot of a droplet's disk. Creating one runs the droplet's `snapshot` action and waits for "
         "it; deleting it deletes the snapshot. Use the snapshot id as a Droplet's `image` to restore it."
@@ -81,16 +86,60 @@ class DropletSnapshot(Resource):
     def check(
         cls, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], random_seed: bytes
     ) -> tuple[dict[str, Any], list[CheckFailure]]:
-        return validate(DropletSnapshotArgs, cls.label(urn), cls.with_name(urn, olds, news, random_seed))
+        label = cls.label(urn)
+        checked, failures = validate(DropletSnapshotArgs, label, cls.with_name(urn, olds, news, random_seed))
+        name = checked.get("name")
+        if not failures and isinstance(name, str):
+            if _CONTROL.search(name):
+                failures.append(
+                    CheckFailure(
+                        "name",
+                        f"{label}: `name` {name!r} has control characters (a newline, a tab, NUL, ...); "
+                        "snapshot names are one line of text.",
+                    )
+                )
+            elif len(name) > NAME_MAX:
+                failures.append(
+                    CheckFailure(
+                        "name",
+                        f"{label}: `name` is {len(name)} characters long; at most {NAME_MAX} are allowed.",
+                    )
+                )
+        return checked, failures
 
     @staticmethod
     async def create(ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Take the snapshot and wait for it — or adopt the snapshot an interrupted create of this resource
+        took (found by its auto-name on the droplet), or the snapshot action this create started when its
+        answer was lost (the droplet's one new snapshot action; see ocean.resources.adoption)."""
         from ocean.api import waiters
+        from ocean.resources import adoption
 
+        label = DropletSnapshot.label(ctx.urn)
         droplet_id = int(inputs["dropletId"])
         name = str(inputs["name"])
         deadline = ctx.deadline(DEFAULT_CREATE_TIMEOUT)
-        action = await ctx.api.droplet_actions.post(droplet_id, "snapshot", name=name)
+        if DropletSnapshot.named_by_provider(ctx.urn, inputs):
+            earlier = await adoption.adopt_earlier(
+                ctx,
+                label=label,
+                kind="snapshot",
+                find=lambda: _named(ctx, droplet_id, name),
+                what_next=" (`doctl compute snapshot delete <id>`)",
+            )
+            if earlier is not None:
+                return earlier.id, await _state(ctx, earlier.id, inputs)
+        before = {c.id for c in await _snapshot_actions(ctx, droplet_id)}
+        action, lost = await adoption.create_once(
+            ctx,
+            label=label,
+            kind="snapshot action",
+            post=lambda: ctx.api.droplet_actions.post(droplet_id, "snapshot", name=name),
+            find=lambda: _snapshot_actions(ctx, droplet_id),
+            before=before,
+        )
+        if lost is not None:
+            action = lost.obj
         await ctx.report(f"waiting for the snapshot of droplet {droplet_id} (action {action.id})")
         try:
             await waiters.wait_for_action(
@@ -167,6 +216,39 @@ class DropletSnapshot(Resource):
             clock=ctx.clock,
             sleep=ctx.sleep,
         )
+
+
+async def _named(ctx: Context, droplet_id: int, name: str) -> list[Any]:
+    """The droplet's snapshots named `name`."""
+    from ocean.resources.adoption import Candidate
+
+    return [
+        Candidate(
+            id=str(snap.id),
+            obj=snap,
+            describe=f"snapshot {snap.id} {snap.name!r} of droplet {droplet_id}",
+            created_at=snap.created_at,
+        )
+        async for snap in ctx.api.droplets.snapshots(droplet_id)
+        if snap.name == name
+    ]
+
+
+async def _snapshot_actions(ctx: Context, droplet_id: int) -> list[Any]:
+    """The droplet's snapshot actions that have not errored (one started by a create whose answer was lost
+    is among them)."""
+    from ocean.resources.adoption import Candidate
+
+    return [
+        Candidate(
+            id=str(a.id),
+            obj=a,
+            describe=f"snapshot action {a.id} on droplet {droplet_id} ({a.status})",
+            created_at=a.started_at,
+        )
+        async for a in ctx.api.droplet_actions.list(droplet_id)
+        if a.type == "snapshot" and a.status != "errored"
+    ]
 
 
 async def _find(ctx: Context, droplet_id: int, name: str) -> int | None:

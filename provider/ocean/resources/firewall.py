@@ -32,7 +32,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
+from ocean.resources.adoption import is_mark_tag, without_marks
 from ocean.resources.base import (
+    MARK,
     CheckFailure,
     Context,
     DiffKind,
@@ -40,7 +42,6 @@ from ocean.resources.base import (
     Model,
     PartialFailure,
     Resource,
-    ResourceError,
     UseStateForUnknown,
     explain,
     validate,
@@ -178,7 +179,7 @@ class FirewallArgs(Model):
         Field(
             default=None,
             description="The firewall's name: letters, digits, `.` and `-`, starting with a letter or digit. "
-            "Defaults to the resource name plus a random suffix. Changing it renames the firewall in place.",
+            "Defaults to the resource name plus a stable suffix. Changing it renames the firewall in place.",
         ),
     ]
     inbound_rules: Annotated[
@@ -629,11 +630,17 @@ def plan_update(live: Any, news: Mapping[str, Any]) -> Plan:
     plan.add_droplets = [d for d in wanted_droplets if d not in live_droplets]
     plan.remove_droplets = [d for d in live_droplets if d not in wanted_droplets]
     plan.droplets_removed_first = len(set(live_droplets) | set(plan.add_droplets)) > MAX_DROPLETS
-    live_tags = {t.lower(): t for t in live.tags or []}
+    everything = {t.lower(): t for t in live.tags or []}
+    # The create mark (ocean.resources.adoption) is not the program's: never removed, unless its slot
+    # is needed (it matters only while the firewall is being created).
+    marks = {k: t for k, t in everything.items() if is_mark_tag(t)}
+    live_tags = {k: t for k, t in everything.items() if k not in marks}
     wanted_tags = {str(t).lower(): str(t) for t in news.get("tags") or []}
     plan.add_tags = [t for k, t in wanted_tags.items() if k not in live_tags]
     plan.remove_tags = [t for k, t in live_tags.items() if k not in wanted_tags]
-    plan.tags_removed_first = len(set(live_tags) | {t.lower() for t in plan.add_tags}) > MAX_TAGS
+    if marks and len(wanted_tags) + len(marks) > MAX_TAGS:
+        plan.remove_tags += list(marks.values())
+    plan.tags_removed_first = len(set(everything) | {t.lower() for t in plan.add_tags}) > MAX_TAGS
     for direction in DIRECTIONS:
         wanted = news.get(RULES_KEY[direction])
         if wanted is None:
@@ -657,10 +664,33 @@ def rule_tags(rules: Any, direction: str) -> list[str]:
 # The resource
 
 
+async def _listed(ctx: Context) -> list[Any]:
+    """The account's firewalls, as candidates for adoption."""
+    from ocean.resources.adoption import Candidate
+
+    return [
+        Candidate(
+            id=str(fw.id),
+            obj=fw,
+            describe=f"firewall {fw.id} {fw.name!r}",
+            created_at=fw.created_at,
+        )
+        async for fw in ctx.api.firewalls.list()
+    ]
+
+
+def _given(found: list[Any]) -> Callable[[], Any]:
+    async def find() -> list[Any]:
+        return found
+
+    return find
+
+
 class Firewall(Resource):
     token: ClassVar[str] = TOKEN
     Args: ClassVar[type[Model]] = FirewallArgs
     State: ClassVar[type[Model]] = FirewallState
+    marks: ClassVar[bool] = True
     description: ClassVar[str] = (
         "A DigitalOcean Cloud Firewall: the traffic allowed in and out of the droplets it applies to (by "
         "droplet id or by tag). Changes are sent as granular additions and removals, never as a full "
@@ -741,6 +771,11 @@ class Firewall(Resource):
         if "tags" not in reported and isinstance(tags, list):
             for i, t in enumerate(tags):
                 bad_tag = tag_problem(t) if not is_unknown(t) else None
+                if bad_tag is None and is_mark_tag(t):
+                    bad_tag = (
+                        f"{t!r}: the `pulumi-ocean:` prefix is reserved for the mark this provider puts on "
+                        "what it creates; choose another tag name"
+                    )
                 if bad_tag:
                     failures.append(_failure("tags", label, f"tags[{i}]", bad_tag))
             tags = _dedupe(tags, lambda t: str(t).lower())
@@ -836,7 +871,10 @@ class Firewall(Resource):
 
     @staticmethod
     async def create(ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        from ocean.api import errors
+        """Create the firewall and wait until it is applied — or adopt the one an interrupted create of
+        this resource made (found by its auto-name), or the one this create made when its answer was
+        lost (ocean.resources.adoption)."""
+        from ocean.resources import adoption
 
         label = Firewall.label(ctx.urn)
         deadline = ctx.deadline(DEFAULT_CREATE_TIMEOUT)
@@ -849,16 +887,43 @@ class Firewall(Resource):
             body["droplet_ids"] = [int(d) for d in inputs["dropletIds"]]
         if inputs.get("tags"):
             body["tags"] = list(inputs["tags"])
-        await ensure_tags(ctx, [*(inputs.get("tags") or []), *_all_rule_tags(inputs)])
-        try:
-            created = await ctx.api.firewalls.create(body)
-        except errors.AmbiguousRequestError as e:
-            raise ResourceError(
-                f"{label}: the create request may or may not have reached DigitalOcean ({e}); it was not "
-                f"repeated, to avoid a second firewall. Look for a firewall named {body['name']!r} "
-                f"(`doctl compute firewall list`); delete it or import it with `pulumi import {TOKEN} "
-                "<name> <id>`, then run `pulumi up` again."
-            ) from e
+        name = str(body["name"])
+        # Firewall names need not be unique: the create mark travels as one of the firewall's tags (a tag
+        # no droplet carries), unless the program uses all of DigitalOcean's tag slots.
+        mark = inputs.get(MARK) if isinstance(inputs.get(MARK), str) else None
+        tag = adoption.mark_tag(mark) if mark is not None and len(body.get("tags", [])) < MAX_TAGS else None
+        if tag is not None:
+            body["tags"] = [*body.get("tags", []), tag]
+        existing = await _listed(ctx)
+        ours = [c for c in existing if tag is not None and tag in (c.obj.tags or [])]
+        if ours:
+            earlier = await adoption.adopt_earlier(
+                ctx,
+                label=label,
+                kind="firewall",
+                find=_given(ours),
+                what_next=" (`doctl compute firewall delete <id>`)",
+            )
+            assert earlier is not None
+            # Made from the inputs of an earlier run: bring it to what the program says now.
+            return earlier.id, await Firewall.update(ctx, earlier.id, {}, inputs)
+        await ensure_tags(ctx, [*body.get("tags", []), *_all_rule_tags(inputs)])
+
+        async def made() -> list[Any]:
+            found = await _listed(ctx)
+            return [c for c in found if c.obj.name == name and (tag is None or tag in (c.obj.tags or []))]
+
+        created, lost = await adoption.create_once(
+            ctx,
+            label=label,
+            kind="firewall",
+            post=lambda: ctx.api.firewalls.create(body),
+            find=made,
+            before={c.id for c in existing},
+            marked=tag is not None,
+        )
+        if lost is not None:
+            created = lost.obj
         firewall_id = str(created.id)
         try:
             fw = await wait_applied(ctx, firewall_id, str(created.name or body["name"]), deadline)
@@ -1080,7 +1145,7 @@ def to_state(fw: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
     droplets = [d for d in wanted_droplets if d in droplets] + [
         d for d in droplets if d not in wanted_droplets
     ]
-    live_tags = {t.lower(): t for t in fw.tags or []}
+    live_tags = {t.lower(): t for t in without_marks(fw.tags)}
     wanted_tags = [t for t in inputs.get("tags") or [] if isinstance(t, str)]
     tags = [t for t in wanted_tags if t.lower() in live_tags]
     tags += [t for k, t in live_tags.items() if k not in {w.lower() for w in wanted_tags}]

@@ -169,6 +169,10 @@ class FirewallRule(Resource):
 
     @staticmethod
     async def create(ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Add the rule — once: when the answer to the request is lost, the firewall is read to see
+        whether the rule was added (ocean.resources.adoption)."""
+        from ocean.resources import adoption
+
         label = FirewallRule.label(ctx.urn)
         deadline = ctx.deadline(DEFAULT_CREATE_TIMEOUT)
         firewall_id, direction, rule = _parts(inputs)
@@ -184,8 +188,29 @@ class FirewallRule(Resource):
             )
         await ensure_tags(ctx, rule_tags([rule], direction))
         body = [to_api_rule(direction, rule)]
-        await ctx.api.firewalls.add_rules(
-            firewall_id, body if direction == "inbound" else None, body if direction == "outbound" else None
+        inbound, outbound = (body, None) if direction == "inbound" else (None, body)
+
+        async def added() -> list[Any]:
+            # The rule was not there before the request (checked above): if it is now, the request
+            # whose answer was lost added it.
+            from ocean.resources.adoption import Candidate
+
+            now = await _firewall(ctx, firewall_id, label)
+            found = _find(now, direction, key)
+            what = f"{direction} rule on firewall {firewall_id}"
+            return [] if found is None else [Candidate(id=resource_id, obj=found, describe=what)]
+
+        await adoption.create_once(
+            ctx,
+            label=label,
+            kind="firewall rule",
+            post=lambda: ctx.api.firewalls.add_rules(
+                firewall_id,
+                body if direction == "inbound" else None,
+                body if direction == "outbound" else None,
+            ),
+            find=added,
+            marked=False,
         )
         state = {**{k: v for k, v in inputs.items() if v is not None}, "direction": direction}
         try:

@@ -146,17 +146,19 @@ class RegistryGarbageCollection(Resource):
         old_inputs: Mapping[str, Any] | None = None,
         ignore_changes: frozenset[str] = frozenset(),
     ) -> DiffResult:
-        result = super().diff(olds, news, old_inputs=old_inputs, ignore_changes=ignore_changes)
-        status = olds.get("status")
-        if status is not None and status != "succeeded" and not result.replaces:
+        return super().diff(olds, news, old_inputs=old_inputs, ignore_changes=ignore_changes)
+
+    @classmethod
+    def failure(cls, state: Mapping[str, Any]) -> str | None:
+        status = state.get("status")
+        if isinstance(status, str) and status != "succeeded":
             # Recorded after a failure: the collection did not do its job, so `up` starts a new one.
-            result.changes = True
-            result.replaces.append("status")
-            result.detailed["status"] = "update-replace"
-            result.reasons["status"] = (
-                f"garbage collection {olds.get('uuid')} ended {status!r}; a new one is started"
-            )
-        return result
+            return f"garbage collection {state.get('uuid')} ended {status!r}; a new one is started"
+        return super().failure(state)
+
+    @classmethod
+    def still_failed(cls, state: Mapping[str, Any], outputs: Mapping[str, Any]) -> bool:
+        return outputs.get("status") != "succeeded"
 
     @staticmethod
     def preview_update(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
@@ -255,11 +257,20 @@ async def _start(ctx: Context, registry: str, gc_type: str | None, deadline: flo
     """Start the collection: the one place that POSTs. A 409 (one already running, started elsewhere)
     is a definite refusal, so after waiting for that one to end the request is made again."""
     from ocean.api import errors, waiters
+    from ocean.resources import adoption
 
     label = RegistryGarbageCollection.label(ctx.urn)
     while True:
         try:
-            return await ctx.api.garbage_collections.start(registry, gc_type)
+            gc, lost = await adoption.create_once(
+                ctx,
+                label=label,
+                kind="garbage collection",
+                post=lambda: ctx.api.garbage_collections.start(registry, gc_type),
+                find=lambda: _started(ctx, registry, gc_type),
+                marked=False,
+            )
+            return gc if lost is None else lost.obj
         except errors.Conflict as e:
             running = await _active(ctx, registry)
             if running is None:
@@ -294,13 +305,24 @@ async def _start(ctx: Context, registry: str, gc_type: str | None, deadline: flo
             raise ResourceError(
                 f"{label}: registry {registry!r} does not exist ({e.message}, request id {e.request_id})"
             ) from e
-        except errors.AmbiguousRequestError as e:
-            raise ResourceError(
-                f"{label}: the request to start a garbage collection of registry {registry} may or may not "
-                f"have reached DigitalOcean ({e}); it was not retried. `doctl registry garbage-collection "
-                f"get-active {registry}` shows whether one is running; run `pulumi up` again once it has "
-                "ended."
-            ) from e
+
+
+async def _started(ctx: Context, registry: str, gc_type: str | None) -> list[Any]:
+    """The registry's running collection, as what a start request whose answer was lost may have
+    started (of the type asked for)."""
+    from ocean.resources.adoption import Candidate
+
+    running = await _active(ctx, registry)
+    if running is None or (gc_type is not None and running.type not in (None, gc_type)):
+        return []
+    return [
+        Candidate(
+            id=running.uuid,
+            obj=running,
+            describe=f"garbage collection {running.uuid} of registry {registry} ({running.status})",
+            created_at=running.created_at,
+        )
+    ]
 
 
 async def _active(ctx: Context, registry: str) -> Any:

@@ -68,7 +68,7 @@ class VpcArgs(Model):
         Field(
             default=None,
             description="The VPC's name: letters, digits, '-' and '.', unique in the account. Defaults to "
-            "the resource name plus a random suffix. Changing it renames the VPC in place.",
+            "the resource name plus a stable suffix. Changing it renames the VPC in place.",
         ),
     ]
     region: Annotated[
@@ -125,6 +125,7 @@ class Vpc(Resource):
     token: ClassVar[str] = TOKEN
     Args: ClassVar[type[Model]] = VpcArgs
     State: ClassVar[type[Model]] = VpcState
+    marks: ClassVar[bool] = True
     description: ClassVar[str] = (
         "A DigitalOcean VPC: a private network in one region. Droplets join it with "
         "`vpcUuid=vpc.vpc_id`. `name`, `description` and `default` (off → on only) change in place; "
@@ -171,6 +172,19 @@ class Vpc(Resource):
             )
         return checked, failures
 
+    @classmethod
+    async def check_live(
+        cls, ctx: Context, olds: Mapping[str, Any], news: Mapping[str, Any]
+    ) -> list[CheckFailure]:
+        """The region against DigitalOcean's regions (read once per provider process)."""
+        from ocean.resources import catalogue as cat
+
+        region = cat.changed("region", olds, news)
+        if ctx.api is None or not isinstance(region, str):
+            return []
+        found = await cat.check_region(ctx, cls.label(ctx.urn), region)
+        return [found] if found is not None else []
+
     # ------------------------------------------------------------------------------------------- diff
 
     @classmethod
@@ -214,7 +228,9 @@ class Vpc(Resource):
 
     @staticmethod
     async def create(ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        from ocean.api import errors
+        """Create the VPC — or adopt the one an interrupted create of this resource made (its auto-name
+        is its mark), or the one this create made when its answer was lost (ocean.resources.adoption)."""
+        from ocean.resources import adoption
 
         label = Vpc.label(ctx.urn)
         body: dict[str, Any] = {"name": inputs["name"], "region": inputs["region"]}
@@ -222,15 +238,29 @@ class Vpc(Resource):
             body["description"] = inputs["description"]
         if inputs.get("ipRange"):
             body["ip_range"] = inputs["ipRange"]
-        try:
-            vpc = await ctx.api.vpcs.create(body)
-        except errors.AmbiguousRequestError as e:
-            raise ResourceError(
-                f"{label}: the create request may or may not have reached DigitalOcean ({e}). It was not "
-                f"repeated, to avoid a second VPC. Look for a VPC named {body['name']!r} "
-                f"(`doctl vpcs list`); import it with `pulumi import {TOKEN} <name> <id>` or delete it, "
-                "then run `pulumi up` again."
-            ) from e
+        name = str(body["name"])
+        owned = Vpc.named_by_provider(ctx.urn, inputs)
+        earlier = await adoption.adopt_named(
+            ctx,
+            label=label,
+            kind="VPC",
+            name=name,
+            owned=owned,
+            find=lambda: _named(ctx, name),
+            adopt_hint=f"pulumi import {TOKEN} {ctx.name} <id>",
+        )
+        if earlier is not None:
+            vpc = earlier.obj
+        else:
+            vpc, lost = await adoption.create_once(
+                ctx,
+                label=label,
+                kind="VPC",
+                post=lambda: ctx.api.vpcs.create(body),
+                find=lambda: _named(ctx, name, region=str(body["region"])),
+            )
+            if lost is not None:
+                vpc = lost.obj
         if inputs.get("default") and not vpc.default:
             # DigitalOcean's create takes no `default`: the VPC is made the default right after.
             try:
@@ -356,6 +386,22 @@ class Vpc(Resource):
             if ctx.cancel.is_set():
                 raise errors.WaitCancelled(f"{ident} deletion", 0.0, "refused", reason="cancelled")
             await ctx.sleep(delay)
+
+
+async def _named(ctx: Context, name: str, *, region: str | None = None) -> list[Any]:
+    """The account's VPCs named `name` (VPC names are unique in an account), in `region` if given."""
+    from ocean.resources.adoption import Candidate
+
+    return [
+        Candidate(
+            id=v.id,
+            obj=v,
+            describe=f"VPC {v.id} {v.name!r} in {v.region}",
+            created_at=v.created_at,
+        )
+        async for v in ctx.api.vpcs.list()
+        if v.name == name and (region is None or v.region == region)
+    ]
 
 
 def _not_empty(label: str, ident: str, e: Any) -> str:

@@ -68,7 +68,7 @@ class VpcPeeringArgs(Model):
         Field(
             default=None,
             description="The peering's name: letters, digits and '-', unique in the account. Defaults to "
-            "the resource name plus a random suffix. Changing it renames the peering in place.",
+            "the resource name plus a stable suffix. Changing it renames the peering in place.",
         ),
     ]
     vpc_ids: Annotated[
@@ -105,6 +105,7 @@ class VpcPeering(Resource):
     token: ClassVar[str] = TOKEN
     Args: ClassVar[type[Model]] = VpcPeeringArgs
     State: ClassVar[type[Model]] = VpcPeeringState
+    marks: ClassVar[bool] = True
     description: ClassVar[str] = (
         "A peering between two DigitalOcean VPCs, so that their resources reach each other over private "
         "addresses. Creating one waits until it is ACTIVE and deleting one waits until it is gone, within "
@@ -115,16 +116,9 @@ class VpcPeering(Resource):
     # ------------------------------------------------------------------------------------------ check
 
     @classmethod
-    def with_name(
-        cls, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], random_seed: bytes
-    ) -> dict[str, Any]:
-        inputs = dict(news)
-        if inputs.get("name") in (None, ""):
-            # Peering names allow no dots, unlike the hostname-style auto-name.
-            inputs["name"] = olds.get("name") or auto_name(urn.rsplit("::", 1)[-1], random_seed).replace(
-                ".", "-"
-            )
-        return inputs
+    def auto_name(cls, urn: str, seed: bytes) -> str:
+        # Peering names allow no dots, unlike the hostname-style auto-name.
+        return auto_name(urn.rsplit("::", 1)[-1], seed).replace(".", "-")
 
     @classmethod
     def check(
@@ -162,22 +156,27 @@ class VpcPeering(Resource):
         ignore_changes: frozenset[str] = frozenset(),
     ) -> DiffResult:
         d = super().diff(olds, news, old_inputs=old_inputs, ignore_changes=ignore_changes)
-        status = olds.get("status")
-        if status == PROVISIONING:
+        if olds.get("status") == PROVISIONING and not d.replaces:
             # Not ACTIVE yet when the last `up` ended: the update resumes the wait.
             d.changes = True
             d.detailed.setdefault("status", "update")
-        elif isinstance(status, str) and status != ACTIVE:
-            d.changes = True
-            d.replaces.append("status")
-            d.detailed["status"] = "update-replace"
-            d.reasons["status"] = (
-                f"the peering is in status {status} on DigitalOcean and will not become ACTIVE; "
-                "it is deleted and created again"
-            )
         # The same two VPCs cannot be peered twice, nor one name held by two peerings: delete first.
         d.delete_before_replace = bool(d.replaces)
         return d
+
+    @classmethod
+    def failure(cls, state: Mapping[str, Any]) -> str | None:
+        status = state.get("status")
+        if isinstance(status, str) and status not in (PROVISIONING, ACTIVE):
+            return (
+                f"the peering is in status {status} on DigitalOcean and will not become ACTIVE; "
+                "it is deleted and created again"
+            )
+        return super().failure(state)
+
+    @classmethod
+    def still_failed(cls, state: Mapping[str, Any], outputs: Mapping[str, Any]) -> bool:
+        return outputs.get("status") not in (PROVISIONING, ACTIVE)
 
     # ---------------------------------------------------------------------------------------- preview
 
@@ -192,20 +191,34 @@ class VpcPeering(Resource):
 
     @staticmethod
     async def create(ctx: Context, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        from ocean.api import errors
+        """Create the peering and wait for it — or adopt the one an interrupted create of this resource
+        made (its auto-name is its mark), or the one this create made when its answer was lost."""
+        from ocean.resources import adoption
 
         label = VpcPeering.label(ctx.urn)
         name, vpc_ids = str(inputs["name"]), [str(v) for v in inputs["vpcIds"]]
         deadline = ctx.deadline(DEFAULT_CREATE_TIMEOUT)
-        try:
-            peering = await ctx.api.vpc_peerings.create(name, vpc_ids)
-        except errors.AmbiguousRequestError as e:
-            raise ResourceError(
-                f"{label}: the create request may or may not have reached DigitalOcean ({e}). It was not "
-                f"repeated, to avoid a second peering. Look for a peering named {name!r} "
-                f"(`doctl vpcs peerings list`); import it with `pulumi import {TOKEN} <name> <id>` or "
-                "delete it, then run `pulumi up` again."
-            ) from e
+        earlier = await adoption.adopt_named(
+            ctx,
+            label=label,
+            kind="VPC peering",
+            name=name,
+            owned=VpcPeering.named_by_provider(ctx.urn, inputs),
+            find=lambda: _named(ctx, name),
+            adopt_hint=f"pulumi import {TOKEN} {ctx.name} <id>",
+        )
+        if earlier is not None:
+            peering = earlier.obj
+        else:
+            peering, lost = await adoption.create_once(
+                ctx,
+                label=label,
+                kind="VPC peering",
+                post=lambda: ctx.api.vpc_peerings.create(name, vpc_ids),
+                find=lambda: _named(ctx, name, vpc_ids=vpc_ids),
+            )
+            if lost is not None:
+                peering = lost.obj
         state = to_state(peering, inputs)
         active = await _wait_active(ctx, peering.id, state, inputs, deadline, "was created but")
         return peering.id, to_state(active, inputs)
@@ -348,6 +361,22 @@ async def _wait_active(
             inputs=dict(inputs),
         ) from e
     return peering
+
+
+async def _named(ctx: Context, name: str, *, vpc_ids: list[str] | None = None) -> list[Any]:
+    """The account's peerings named `name` (names are unique in an account), joining `vpc_ids` if given."""
+    from ocean.resources.adoption import Candidate
+
+    return [
+        Candidate(
+            id=p.id,
+            obj=p,
+            describe=_ident(p.name, p.id, p.vpc_ids) + f" ({p.status})",
+            created_at=p.created_at,
+        )
+        async for p in ctx.api.vpc_peerings.list()
+        if p.name == name and (vpc_ids is None or _pair_key(list(p.vpc_ids or [])) == _pair_key(vpc_ids))
+    ]
 
 
 def _vpc_ids_problem(ids: list[Any]) -> str | None:

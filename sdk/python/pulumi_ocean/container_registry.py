@@ -18,7 +18,7 @@ class ContainerRegistryArgs:
                  region: Optional[pulumi.Input[str]] = None):
         """
         The set of arguments for constructing a ContainerRegistry resource.
-        :param pulumi.Input[str] name: The registry's name: images in it are `registry.digitalocean.com/<name>/<image>`. 1 to 63 lowercase letters, digits and '-', unique across DigitalOcean. Defaults to the resource name plus a random suffix.
+        :param pulumi.Input[str] name: The registry's name: images in it are `registry.digitalocean.com/<name>/<image>`. 1 to 63 lowercase letters, digits and '-', unique across DigitalOcean. Defaults to the resource name plus a stable suffix.
         :param pulumi.Input[str] region: The slug of the region the registry's data is stored in, e.g. `fra1` (see `GET /v2/registries/options` for the ones on offer). Left out, DigitalOcean picks one.
         """
         if name is not None:
@@ -30,7 +30,7 @@ class ContainerRegistryArgs:
     @pulumi.getter
     def name(self) -> Optional[pulumi.Input[str]]:
         """
-        The registry's name: images in it are `registry.digitalocean.com/<name>/<image>`. 1 to 63 lowercase letters, digits and '-', unique across DigitalOcean. Defaults to the resource name plus a random suffix.
+        The registry's name: images in it are `registry.digitalocean.com/<name>/<image>`. 1 to 63 lowercase letters, digits and '-', unique across DigitalOcean. Defaults to the resource name plus a stable suffix.
         """
         return pulumi.get(self, "name")
 
@@ -64,7 +64,7 @@ class ContainerRegistry(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[str] name: The registry's name: images in it are `registry.digitalocean.com/<name>/<image>`. 1 to 63 lowercase letters, digits and '-', unique across DigitalOcean. Defaults to the resource name plus a random suffix.
+        :param pulumi.Input[str] name: The registry's name: images in it are `registry.digitalocean.com/<name>/<image>`. 1 to 63 lowercase letters, digits and '-', unique across DigitalOcean. Defaults to the resource name plus a stable suffix.
         :param pulumi.Input[str] region: The slug of the region the registry's data is stored in, e.g. `fra1` (see `GET /v2/registries/options` for the ones on offer). Left out, DigitalOcean picks one.
         """
         ...
@@ -168,7 +168,7 @@ class ContainerRegistry(pulumi.CustomResource):
     @pulumi.getter
     def name(self) -> pulumi.Output[Optional[str]]:
         """
-        The registry's name: images in it are `registry.digitalocean.com/<name>/<image>`. 1 to 63 lowercase letters, digits and '-', unique across DigitalOcean. Defaults to the resource name plus a random suffix.
+        The registry's name: images in it are `registry.digitalocean.com/<name>/<image>`. 1 to 63 lowercase letters, digits and '-', unique across DigitalOcean. Defaults to the resource name plus a stable suffix.
         """
         return pulumi.get(self, "name")
 

@@ -40,7 +40,7 @@ class DropletArgs:
         :param pulumi.Input[bool] backups: Whether to enable backups.
         :param pulumi.Input[bool] ipv6: Whether public IPv6 is enabled. Turning it on is done in place; turning it off replaces the droplet (DigitalOcean cannot disable IPv6).
         :param pulumi.Input[bool] monitoring: Whether to install the DigitalOcean monitoring agent.
-        :param pulumi.Input[str] name: The droplet's name, which is also its hostname. Defaults to the Pulumi resource name plus a random suffix. Changing it renames the droplet in place.
+        :param pulumi.Input[str] name: The droplet's name, which is also its hostname. Defaults to the Pulumi resource name plus a stable suffix. Changing it renames the droplet in place.
         :param pulumi.Input[bool] resize_disk: When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default, as in DigitalOcean's API; pulumi-digitalocean defaults to `true`) only CPU and memory change, and the resize can be undone.
         :param pulumi.Input[bool] running: Whether the droplet is powered on. `false` shuts it down (gracefully, then forcibly after `shutdownGracePeriod`); `true` powers it on.
         :param pulumi.Input[int] shutdown_grace_period: Seconds a graceful shutdown (before a resize, or for `running: false`) may take, counted from when DigitalOcean accepts it. A droplet still on when the grace period is over is powered off forcibly then, or, if DigitalOcean's shutdown action is still in progress (it refuses a power off until the action ends), the moment that action ends. A shutdown action that errors is followed by a power off at once; `0` powers off at once, without a shutdown.
@@ -177,7 +177,7 @@ class DropletArgs:
     @pulumi.getter
     def name(self) -> Optional[pulumi.Input[str]]:
         """
-        The droplet's name, which is also its hostname. Defaults to the Pulumi resource name plus a random suffix. Changing it renames the droplet in place.
+        The droplet's name, which is also its hostname. Defaults to the Pulumi resource name plus a stable suffix. Changing it renames the droplet in place.
         """
         return pulumi.get(self, "name")
 
@@ -301,7 +301,7 @@ class Droplet(pulumi.CustomResource):
         :param pulumi.Input[str] image: The image to create the droplet from: a public image slug (`ubuntu-24-04-x64`) or an image id. A slug is compared as written, so DigitalOcean moving the slug to a newer image does not replace the droplet.
         :param pulumi.Input[bool] ipv6: Whether public IPv6 is enabled. Turning it on is done in place; turning it off replaces the droplet (DigitalOcean cannot disable IPv6).
         :param pulumi.Input[bool] monitoring: Whether to install the DigitalOcean monitoring agent.
-        :param pulumi.Input[str] name: The droplet's name, which is also its hostname. Defaults to the Pulumi resource name plus a random suffix. Changing it renames the droplet in place.
+        :param pulumi.Input[str] name: The droplet's name, which is also its hostname. Defaults to the Pulumi resource name plus a stable suffix. Changing it renames the droplet in place.
         :param pulumi.Input[str] region: The slug of the region to create the droplet in, e.g. `nyc3`.
         :param pulumi.Input[bool] resize_disk: When resizing, also grow the disk to the new size's disk. Irreversible: a droplet whose disk was grown can never be resized to a size with a smaller disk. With `false` (the default, as in DigitalOcean's API; pulumi-digitalocean defaults to `true`) only CPU and memory change, and the resize can be undone.
         :param pulumi.Input[bool] running: Whether the droplet is powered on. `false` shuts it down (gracefully, then forcibly after `shutdownGracePeriod`); `true` powers it on.
@@ -576,7 +576,7 @@ class Droplet(pulumi.CustomResource):
     @pulumi.getter
     def name(self) -> pulumi.Output[Optional[str]]:
         """
-        The droplet's name, which is also its hostname. Defaults to the Pulumi resource name plus a random suffix. Changing it renames the droplet in place.
+        The droplet's name, which is also its hostname. Defaults to the Pulumi resource name plus a stable suffix. Changing it renames the droplet in place.
         """
         return pulumi.get(self, "name")
 

@@ -19,7 +19,7 @@ class DropletSnapshotArgs:
         """
         The set of arguments for constructing a DropletSnapshot resource.
         :param pulumi.Input[int] droplet_id: The id of the droplet to snapshot (a Droplet's `dropletId` output).
-        :param pulumi.Input[str] name: The snapshot's name. Defaults to the resource name plus a random suffix. Changing it renames the snapshot in place.
+        :param pulumi.Input[str] name: The snapshot's name. Defaults to the resource name plus a stable suffix. Changing it renames the snapshot in place.
         """
         pulumi.set(__self__, "droplet_id", droplet_id)
         if name is not None:
@@ -41,7 +41,7 @@ class DropletSnapshotArgs:
     @pulumi.getter
     def name(self) -> Optional[pulumi.Input[str]]:
         """
-        The snapshot's name. Defaults to the resource name plus a random suffix. Changing it renames the snapshot in place.
+        The snapshot's name. Defaults to the resource name plus a stable suffix. Changing it renames the snapshot in place.
         """
         return pulumi.get(self, "name")
 
@@ -64,7 +64,7 @@ class DropletSnapshot(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[int] droplet_id: The id of the droplet to snapshot (a Droplet's `dropletId` output).
-        :param pulumi.Input[str] name: The snapshot's name. Defaults to the resource name plus a random suffix. Changing it renames the snapshot in place.
+        :param pulumi.Input[str] name: The snapshot's name. Defaults to the resource name plus a stable suffix. Changing it renames the snapshot in place.
         """
         ...
     @overload
@@ -169,7 +169,7 @@ class DropletSnapshot(pulumi.CustomResource):
     @pulumi.getter
     def name(self) -> pulumi.Output[Optional[str]]:
         """
-        The snapshot's name. Defaults to the resource name plus a random suffix. Changing it renames the snapshot in place.
+        The snapshot's name. Defaults to the resource name plus a stable suffix. Changing it renames the snapshot in place.
         """
         return pulumi.get(self, "name")
 

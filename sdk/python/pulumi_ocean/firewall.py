@@ -25,7 +25,7 @@ class FirewallArgs:
         The set of arguments for constructing a Firewall resource.
         :param pulumi.Input[Sequence[pulumi.Input[int]]] droplet_ids: The droplets the firewall applies to (at most 10; use `tags` for more). Droplets created in the same program can be listed by their `dropletId`.
         :param pulumi.Input[Sequence[pulumi.Input['FirewallInboundRuleArgs']]] inbound_rules: The inbound rules, as a set (order and duplicates do not matter). Left unset, this resource does not own the firewall's inbound rules and never changes them (use `FirewallRule` resources for them); set (even to `[]`), it owns them all.
-        :param pulumi.Input[str] name: The firewall's name: letters, digits, `.` and `-`, starting with a letter or digit. Defaults to the resource name plus a random suffix. Changing it renames the firewall in place.
+        :param pulumi.Input[str] name: The firewall's name: letters, digits, `.` and `-`, starting with a letter or digit. Defaults to the resource name plus a stable suffix. Changing it renames the firewall in place.
         :param pulumi.Input[Sequence[pulumi.Input['FirewallOutboundRuleArgs']]] outbound_rules: The outbound rules, as a set. Left unset, this resource does not own the firewall's outbound rules and never changes them; set (even to `[]`), it owns them all. Note that a firewall without outbound rules blocks all outgoing traffic.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] tags: Tag names (case-insensitive, at most 5): the firewall applies to every droplet with one of these tags. Missing tags are created.
         """
@@ -68,7 +68,7 @@ class FirewallArgs:
     @pulumi.getter
     def name(self) -> Optional[pulumi.Input[str]]:
         """
-        The firewall's name: letters, digits, `.` and `-`, starting with a letter or digit. Defaults to the resource name plus a random suffix. Changing it renames the firewall in place.
+        The firewall's name: letters, digits, `.` and `-`, starting with a letter or digit. Defaults to the resource name plus a stable suffix. Changing it renames the firewall in place.
         """
         return pulumi.get(self, "name")
 
@@ -201,7 +201,7 @@ class Firewall(pulumi.CustomResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Sequence[pulumi.Input[int]]] droplet_ids: The droplets the firewall applies to (at most 10; use `tags` for more). Droplets created in the same program can be listed by their `dropletId`.
         :param pulumi.Input[Sequence[pulumi.Input[pulumi.InputType['FirewallInboundRuleArgs']]]] inbound_rules: The inbound rules, as a set (order and duplicates do not matter). Left unset, this resource does not own the firewall's inbound rules and never changes them (use `FirewallRule` resources for them); set (even to `[]`), it owns them all.
-        :param pulumi.Input[str] name: The firewall's name: letters, digits, `.` and `-`, starting with a letter or digit. Defaults to the resource name plus a random suffix. Changing it renames the firewall in place.
+        :param pulumi.Input[str] name: The firewall's name: letters, digits, `.` and `-`, starting with a letter or digit. Defaults to the resource name plus a stable suffix. Changing it renames the firewall in place.
         :param pulumi.Input[Sequence[pulumi.Input[pulumi.InputType['FirewallOutboundRuleArgs']]]] outbound_rules: The outbound rules, as a set. Left unset, this resource does not own the firewall's outbound rules and never changes them; set (even to `[]`), it owns them all. Note that a firewall without outbound rules blocks all outgoing traffic.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] tags: Tag names (case-insensitive, at most 5): the firewall applies to every droplet with one of these tags. Missing tags are created.
         """
@@ -403,7 +403,7 @@ class Firewall(pulumi.CustomResource):
     @pulumi.getter
     def name(self) -> pulumi.Output[Optional[str]]:
         """
-        The firewall's name: letters, digits, `.` and `-`, starting with a letter or digit. Defaults to the resource name plus a random suffix. Changing it renames the firewall in place.
+        The firewall's name: letters, digits, `.` and `-`, starting with a letter or digit. Defaults to the resource name plus a stable suffix. Changing it renames the firewall in place.
         """
         return pulumi.get(self, "name")
 

@@ -25,7 +25,7 @@ class VpcArgs:
         :param pulumi.Input[bool] default: `true` makes this VPC the default VPC of its region (the previous default stops being it): droplets created without `vpcUuid` go into it. DigitalOcean cannot unset a default: to move it, set `default: true` on another VPC of the region. Left out, whatever DigitalOcean has is accepted.
         :param pulumi.Input[str] description: A free-form description, at most 255 characters.
         :param pulumi.Input[str] ip_range: The VPC's private address range, in CIDR notation (e.g. `10.10.10.0/24`): inside an RFC 1918 range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), between /16 and /28, not overlapping another VPC of the account. Left out, DigitalOcean picks a free /20.
-        :param pulumi.Input[str] name: The VPC's name: letters, digits, '-' and '.', unique in the account. Defaults to the resource name plus a random suffix. Changing it renames the VPC in place.
+        :param pulumi.Input[str] name: The VPC's name: letters, digits, '-' and '.', unique in the account. Defaults to the resource name plus a stable suffix. Changing it renames the VPC in place.
         """
         pulumi.set(__self__, "region", region)
         if default is not None:
@@ -89,7 +89,7 @@ class VpcArgs:
     @pulumi.getter
     def name(self) -> Optional[pulumi.Input[str]]:
         """
-        The VPC's name: letters, digits, '-' and '.', unique in the account. Defaults to the resource name plus a random suffix. Changing it renames the VPC in place.
+        The VPC's name: letters, digits, '-' and '.', unique in the account. Defaults to the resource name plus a stable suffix. Changing it renames the VPC in place.
         """
         return pulumi.get(self, "name")
 
@@ -117,7 +117,7 @@ class Vpc(pulumi.CustomResource):
         :param pulumi.Input[bool] default: `true` makes this VPC the default VPC of its region (the previous default stops being it): droplets created without `vpcUuid` go into it. DigitalOcean cannot unset a default: to move it, set `default: true` on another VPC of the region. Left out, whatever DigitalOcean has is accepted.
         :param pulumi.Input[str] description: A free-form description, at most 255 characters.
         :param pulumi.Input[str] ip_range: The VPC's private address range, in CIDR notation (e.g. `10.10.10.0/24`): inside an RFC 1918 range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), between /16 and /28, not overlapping another VPC of the account. Left out, DigitalOcean picks a free /20.
-        :param pulumi.Input[str] name: The VPC's name: letters, digits, '-' and '.', unique in the account. Defaults to the resource name plus a random suffix. Changing it renames the VPC in place.
+        :param pulumi.Input[str] name: The VPC's name: letters, digits, '-' and '.', unique in the account. Defaults to the resource name plus a stable suffix. Changing it renames the VPC in place.
         :param pulumi.Input[str] region: The slug of the region the VPC is in, e.g. `nyc3`.
         """
         ...
@@ -236,7 +236,7 @@ class Vpc(pulumi.CustomResource):
     @pulumi.getter
     def name(self) -> pulumi.Output[Optional[str]]:
         """
-        The VPC's name: letters, digits, '-' and '.', unique in the account. Defaults to the resource name plus a random suffix. Changing it renames the VPC in place.
+        The VPC's name: letters, digits, '-' and '.', unique in the account. Defaults to the resource name plus a stable suffix. Changing it renames the VPC in place.
         """
         return pulumi.get(self, "name")
 

@@ -19,7 +19,7 @@ class VpcPeeringArgs:
         """
         The set of arguments for constructing a VpcPeering resource.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] vpc_ids: The ids of the two VPCs to peer (e.g. `[a.vpc_id, b.vpc_id]`). An unordered pair: listing them the other way round is not a change.
-        :param pulumi.Input[str] name: The peering's name: letters, digits and '-', unique in the account. Defaults to the resource name plus a random suffix. Changing it renames the peering in place.
+        :param pulumi.Input[str] name: The peering's name: letters, digits and '-', unique in the account. Defaults to the resource name plus a stable suffix. Changing it renames the peering in place.
         """
         pulumi.set(__self__, "vpc_ids", vpc_ids)
         if name is not None:
@@ -41,7 +41,7 @@ class VpcPeeringArgs:
     @pulumi.getter
     def name(self) -> Optional[pulumi.Input[str]]:
         """
-        The peering's name: letters, digits and '-', unique in the account. Defaults to the resource name plus a random suffix. Changing it renames the peering in place.
+        The peering's name: letters, digits and '-', unique in the account. Defaults to the resource name plus a stable suffix. Changing it renames the peering in place.
         """
         return pulumi.get(self, "name")
 
@@ -63,7 +63,7 @@ class VpcPeering(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[str] name: The peering's name: letters, digits and '-', unique in the account. Defaults to the resource name plus a random suffix. Changing it renames the peering in place.
+        :param pulumi.Input[str] name: The peering's name: letters, digits and '-', unique in the account. Defaults to the resource name plus a stable suffix. Changing it renames the peering in place.
         :param pulumi.Input[Sequence[pulumi.Input[str]]] vpc_ids: The ids of the two VPCs to peer (e.g. `[a.vpc_id, b.vpc_id]`). An unordered pair: listing them the other way round is not a change.
         """
         ...
@@ -149,7 +149,7 @@ class VpcPeering(pulumi.CustomResource):
     @pulumi.getter
     def name(self) -> pulumi.Output[Optional[str]]:
         """
-        The peering's name: letters, digits and '-', unique in the account. Defaults to the resource name plus a random suffix. Changing it renames the peering in place.
+        The peering's name: letters, digits and '-', unique in the account. Defaults to the resource name plus a stable suffix. Changing it renames the peering in place.
         """
         return pulumi.get(self, "name")
 

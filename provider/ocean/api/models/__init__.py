@@ -20,6 +20,7 @@ from .registry import Registry
 from .registry_options import RegistryOptions, SubscriptionTierOption
 from .size import Size
 from .snapshot import DropletSnapshot, Snapshot, Snapshots
+from .ssh_key import SshKey
 from .subscription import SUBSCRIPTION_TIER_SLUGS, Subscription, SubscriptionTierBase
 from .tag import Tag, TagResources, TagsMetadata
 from .vpc import Vpc
@@ -35,6 +36,6 @@ __all__ = [
     "FirewallRuleTarget", "GC_STATUSES", "GC_TERMINAL_STATUSES", "GC_TYPES", "GPUInfo", "GPUVram",
     "GarbageCollection", "Image", "Kernel", "MetaProperties", "NetworkV4", "NetworkV6", "PageLinks",
     "PageLinksPages", "Region", "Registry", "RegistryOptions", "SUBSCRIPTION_TIER_SLUGS", "Size",
-    "Snapshot", "Snapshots", "Subscription", "SubscriptionTierBase", "SubscriptionTierOption", "Tag",
-    "TagResources", "TagsMetadata", "VPC_PEERING_STATUSES", "Vpc", "VpcMember", "VpcPeering",
+    "Snapshot", "Snapshots", "SshKey", "Subscription", "SubscriptionTierBase", "SubscriptionTierOption",
+    "Tag", "TagResources", "TagsMetadata", "VPC_PEERING_STATUSES", "Vpc", "VpcMember", "VpcPeering",
 ]  # fmt: skip

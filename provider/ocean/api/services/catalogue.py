@@ -1,4 +1,4 @@
-"""Regions, sizes, images, snapshots and tags."""
+"""Regions, sizes, images, snapshots, tags and the account's SSH keys."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from ..models.image import Image
 from ..models.region import Region
 from ..models.size import Size
 from ..models.snapshot import Snapshot
+from ..models.ssh_key import SshKey
 from ..models.tag import Tag
 from ..pagination import Paginator
 from ._base import Service, seg
@@ -53,6 +54,13 @@ class Snapshots(Service):
 
     async def delete(self, snapshot_id: int | str) -> None:
         await self._t.request("DELETE", f"/v2/snapshots/{seg(snapshot_id)}")
+
+
+class SshKeys(Service):
+    """``/v2/account/keys`` (read only: the keys droplets can be created with)."""
+
+    async def list(self) -> list[SshKey]:
+        return await Paginator(self._t, "/v2/account/keys", "ssh_keys", SshKey).collect()
 
 
 class Tags(Service):
