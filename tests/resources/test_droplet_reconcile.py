@@ -106,11 +106,14 @@ def test_shutdown_slower_than_the_grace_period_falls_back_to_power_off(emulated:
 
 def test_an_os_that_shuts_down_within_the_grace_period_is_never_powered_off(emulated: Any) -> None:
     """The same 120 s OS with a 180 s grace period: the droplet goes off by itself, and the resize
-    follows within a poll of it."""
+    follows within a poll of it. (The resize asked for the moment the shutdown action completed, with the
+    OS still up, is refused: that refusal, not a GET after every shutdown, is what tells the provider.)"""
     do = emulated(guest_shutdown_s=120.0)
     new, accepted = _fallback(do, 180)
     assert sent_action(do, "power_off") == []
-    [resize] = sent_action(do, "resize")
+    refused, resize = sent_action(do, "resize")
+    assert refused.status == 422 and refused.at - accepted <= SHUTDOWN_S + 2
+    assert resize.status == 201
     assert 120.0 <= resize.at - accepted <= 131.0, resize.at - accepted
     assert new["size"] == "s-1vcpu-2gb" and new["status"] == "active"
 

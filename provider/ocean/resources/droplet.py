@@ -553,11 +553,13 @@ class Droplet(Resource):
             if _tags_key(news.get("tags") or []) != _tags_key(live_tags):
                 await _sync_tags(ctx.api, droplet_id, live_tags, news.get("tags") or [])
                 applied["tags"] = news.get("tags") or []
+            ops.status = live.status  # no action below but the power ones changes it
             if news.get("size") and news["size"] != (live.size_slug or olds.get("size")):
                 was_running = live.status == "active"
                 if was_running:
-                    await ops.power_down(grace)
-                await ops.act("resize", size=news["size"], disk=bool(news.get("resizeDisk")))
+                    # The resize itself says whether the shutdown left the droplet off (no GET between).
+                    await ops.power_down(grace, verify=False)
+                await ops.resize(news["size"], bool(news.get("resizeDisk")))
                 applied["size"] = news["size"]
                 if was_running and want_running:
                     await ops.power_on()
@@ -626,6 +628,10 @@ class _Ops:
         self.ctx = ctx
         self.droplet_id = droplet_id
         self.deadline = deadline
+        #: The droplet's power status as these operations left it ("active", "off"), or None: not known.
+        self.status: str | None = None
+        #: A completed shutdown not yet confirmed by the droplet's status: (accepted at, grace period).
+        self._unconfirmed: tuple[float, int] | None = None
 
     async def wait(
         self, action_id: int, kind: str, *, expected_s: float | None = None, within: float | None = None
@@ -678,9 +684,14 @@ class _Ops:
         action = await self.post(kind, unless=unless, **params)
         return None if action is None else await self.wait(action.id, kind)
 
-    async def power_down(self, grace: int) -> None:
+    async def power_down(self, grace: int, *, verify: bool = True) -> None:
         """Turn the droplet off: a graceful shutdown, and a power off if it is still on `grace` seconds
         after DigitalOcean accepted the shutdown (at once with `grace` 0: no shutdown is attempted).
+
+        Each step follows the moment its predecessor ends, with no read between them that decides
+        nothing. `verify=False` (before a resize): a completed shutdown is taken to have turned the
+        droplet off, without a GET; the resize then confirms it (`resize`), and only when DigitalOcean
+        refuses it does the droplet's status decide the rest of the grace period and the power off.
 
         What DigitalOcean does, which decides each step:
         - the spec's droplet action table: a shutdown "guarantees that the command is issued, not that it
@@ -695,10 +706,15 @@ class _Ops:
           the shutdown action's end;
         - a power_off of a droplet that is already off answers 422 "Droplet is already powered off."
           (terraform-provider-digitalocean treats it as success, as we do: "already off" at any step is
-          success).
+          success). So after an errored shutdown the power_off is requested at once: its answer says
+          whether the droplet was already off, and no GET is needed to decide;
+        - a resize of a droplet that is not off is refused with 422 (DigitalOcean's resize needs the
+          droplet powered off, which is why terraform-provider-digitalocean powers it off first), so a
+          resize right after a completed shutdown is safe: refused, not applied, when the OS is still up.
         """
-        from ocean.api import errors, waiters
+        from ocean.api import errors
 
+        self._unconfirmed = None
         if grace <= 0:
             await self.power_off()
             return
@@ -706,16 +722,16 @@ class _Ops:
             action = await self.post("shutdown", unless=_is_off)
         except errors.Unprocessable as e:
             if not isinstance(e, errors.PendingEvent) and await self.is_off():
+                self.status = "off"
                 return  # "already off"
             raise
         if action is None:
+            self.status = "off"
             return  # it went off while another action held it
         accepted = self.ctx.clock()
         try:
             await self.wait(action.id, "shutdown", within=float(grace))
         except errors.ActionErrored:
-            if await self.is_off():
-                return
             await self.ctx.report(
                 f"droplet {self.droplet_id}: DigitalOcean's shutdown action errored; powering it off"
             )
@@ -736,11 +752,22 @@ class _Ops:
                 pass
             if not await self.is_off():
                 await self.power_off()
+            self.status = "off"
+            return
+        if not verify:
+            self._unconfirmed = (accepted, grace)
+            self.status = "off"
             return
         if await self.is_off():
+            self.status = "off"
             return
-        # The signal was delivered and the droplet is still on: its OS may be on its way down, or
-        # ignore the signal. It gets the rest of the grace period, then the plug is pulled.
+        await self._rest_of_grace(accepted, grace)
+
+    async def _rest_of_grace(self, accepted: float, grace: int) -> None:
+        """The shutdown signal was delivered and the droplet is still on: its OS may be on its way down,
+        or ignore the signal. It gets the rest of the grace period, then the plug is pulled."""
+        from ocean.api import errors, waiters
+
         left = min(grace - (self.ctx.clock() - accepted), self.ctx.remaining(self.deadline))
         if left > 0:
             await self.ctx.report(
@@ -757,12 +784,28 @@ class _Ops:
                     clock=self.ctx.clock,
                     sleep=self.ctx.sleep,
                 )
+                self.status = "off"
                 return
             except errors.WaitTimeout:
                 if self.ctx.remaining(self.deadline) <= 0:
                     raise
         await self.ctx.report(f"droplet {self.droplet_id} did not shut down within {grace}s; powering it off")
         await self.power_off()
+
+    async def resize(self, size: str, disk: bool) -> None:
+        """Resize the (powered down) droplet. After a shutdown taken on trust (`power_down(verify=False)`)
+        a refusal is how DigitalOcean says the OS is still up: the droplet's status decides, and a droplet
+        still on gets the rest of its grace period and the power off before the resize is asked again."""
+        from ocean.api import errors
+
+        unconfirmed, self._unconfirmed = self._unconfirmed, None
+        try:
+            await self.act("resize", size=size, disk=disk)
+        except errors.Unprocessable as e:
+            if unconfirmed is None or isinstance(e, errors.PendingEvent) or await self.is_off():
+                raise  # refused for another reason than the droplet being on
+            await self._rest_of_grace(*unconfirmed)
+            await self.act("resize", size=size, disk=disk)
 
     async def power_off(self) -> None:
         """Power the droplet off; "already off" (answered, or found after an error) is success."""
@@ -771,8 +814,13 @@ class _Ops:
         try:
             await self.act("power_off", unless=_is_off)
         except (errors.Unprocessable, errors.ActionErrored) as e:
-            if isinstance(e, errors.PendingEvent) or not await self.is_off():
+            if isinstance(e, errors.PendingEvent):
                 raise
+            # DigitalOcean's own answer needs no second look; anything else is decided by the status.
+            if not (isinstance(e, errors.Unprocessable) and "already powered off" in e.message.lower()):
+                if not await self.is_off():
+                    raise
+        self.status = "off"
 
     async def power_on(self) -> None:
         """Power the droplet on; "already on" (DigitalOcean's 422 "Droplet is already powered on.", as
@@ -786,15 +834,20 @@ class _Ops:
                 raise
             if (await self.ctx.api.droplets.get(self.droplet_id)).status != "active":
                 raise
+        self.status = "active"
 
     async def is_off(self) -> bool:
         return _is_off(await self.ctx.api.droplets.get(self.droplet_id))
 
     async def converge_power(self, want_running: bool, grace: int) -> None:
-        droplet = await self.ctx.api.droplets.get(self.droplet_id)
-        if want_running and droplet.status == "off":
+        """Power the droplet on or down as wanted; its status is read only when these operations do not
+        know it already."""
+        status = self.status
+        if status is None:
+            status = (await self.ctx.api.droplets.get(self.droplet_id)).status
+        if want_running and status == "off":
             await self.power_on()
-        elif not want_running and droplet.status == "active":
+        elif not want_running and status == "active":
             await self.power_down(grace)
 
 
