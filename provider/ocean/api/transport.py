@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -135,6 +137,8 @@ class Transport:
             },
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             transport=transport,
+            # Plain http (the emulator) needs no CA bundle; https shares one per process.
+            verify=tls_context() if self.base_url.startswith("https://") and transport is None else False,
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=30.0),
             follow_redirects=False,
         )
@@ -285,6 +289,14 @@ class Transport:
                 "http_retry", method=exc.method, path=exc.path, status=exc.status,
                 attempt=state.attempt_number, sleep_s=round(state.upcoming_sleep or 0.0, 3),
             )  # fmt: skip
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The process's TLS context, as httpx makes it (certifi's CA bundle, SSL_CERT_FILE/SSL_CERT_DIR
+    honoured). Loading the bundle takes about 0.1 s: once per process, and the provider does it in the
+    background before its first request (provider/server.py, `_warm_up`)."""
+    return httpx.create_ssl_context()
 
 
 async def _asyncio_sleep(seconds: float) -> None:

@@ -275,7 +275,10 @@ def resource_init_failed_details(
     """
     from google.protobuf import any_pb2
     from google.rpc import status_pb2
-    from pulumi.runtime.proto import provider_pb2
+
+    from ocean.provider import proto
+
+    provider_pb2 = proto.load("provider_pb2")
 
     detail = provider_pb2.ErrorResourceInitFailed(
         id=resource_id, properties=properties, reasons=reasons, inputs=inputs

@@ -5,33 +5,36 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+#: Type token → (module, class): a lookup imports the one module it needs, not all nine (start-up time:
+#: a `refresh` of droplets never loads the registry's models). tests/provider checks it against the classes.
+MODULES: dict[str, tuple[str, str]] = {
+    "ocean:index:Droplet": ("ocean.resources.droplet", "Droplet"),
+    "ocean:index:DropletSnapshot": ("ocean.resources.droplet_snapshot", "DropletSnapshot"),
+    "ocean:index:Firewall": ("ocean.resources.firewall", "Firewall"),
+    "ocean:index:FirewallRule": ("ocean.resources.firewall_rule", "FirewallRule"),
+    "ocean:index:Vpc": ("ocean.resources.vpc", "Vpc"),
+    "ocean:index:VpcPeering": ("ocean.resources.vpc_peering", "VpcPeering"),
+    "ocean:index:ContainerRegistry": ("ocean.resources.container_registry", "ContainerRegistry"),
+    "ocean:index:RegistrySubscription": ("ocean.resources.registry_subscription", "RegistrySubscription"),
+    "ocean:index:RegistryGarbageCollection": (
+        "ocean.resources.registry_garbage_collection",
+        "RegistryGarbageCollection",
+    ),
+}
+
+
+@cache
+def resource(token: str) -> Any:
+    """The resource class of ``token``, importing its module only (KeyError when unknown)."""
+    import importlib
+
+    module, name = MODULES[token]
+    return getattr(importlib.import_module(module), name)
+
 
 @cache
 def resources() -> dict[str, Any]:
-    from ocean.resources.container_registry import ContainerRegistry
-    from ocean.resources.droplet import Droplet
-    from ocean.resources.droplet_snapshot import DropletSnapshot
-    from ocean.resources.firewall import Firewall
-    from ocean.resources.firewall_rule import FirewallRule
-    from ocean.resources.registry_garbage_collection import RegistryGarbageCollection
-    from ocean.resources.registry_subscription import RegistrySubscription
-    from ocean.resources.vpc import Vpc
-    from ocean.resources.vpc_peering import VpcPeering
-
-    return {
-        cls.token: cls
-        for cls in (
-            Droplet,
-            DropletSnapshot,
-            Firewall,
-            FirewallRule,
-            Vpc,
-            VpcPeering,
-            ContainerRegistry,
-            RegistrySubscription,
-            RegistryGarbageCollection,
-        )
-    }
+    return {cls.token: cls for cls in (resource(token) for token in MODULES)}
 
 
 @cache
@@ -42,6 +45,8 @@ def functions() -> dict[str, Any]:
 
 
 def lookup(token: str) -> Any:
+    if token in MODULES:
+        return resource(token)
     return _find(resources(), token, "resource type", "manages")
 
 

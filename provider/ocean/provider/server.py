@@ -11,15 +11,23 @@ import contextvars
 import logging
 import os
 import sys
+import threading
 from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from ocean import __version__
-from ocean.provider import marshal
+from ocean.provider import marshal, proto
 from ocean.provider.lifetime import stop_with_engine
+
+# Pulumi's protocol without the Pulumi SDK around it (see proto.py: most of the start-up time).
+engine_pb2 = proto.load("engine_pb2")
+engine_pb2_grpc = proto.load("engine_pb2_grpc")
+plugin_pb2 = proto.load("plugin_pb2")
+provider_pb2 = proto.load("provider_pb2")
+provider_pb2_grpc = proto.load("provider_pb2_grpc")
+
 
 DEFAULT_ENDPOINT = "https://api.digitalocean.com"
 TOKEN_MISSING = (
@@ -95,7 +103,7 @@ def _resource_rpc(op: Any) -> Any:
     return rpc
 
 
-class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore[misc,unused-ignore]
+class OceanProvider(provider_pb2_grpc.ResourceProviderServicer):  # type: ignore[misc,name-defined,unused-ignore]
     """One instance per provider process; the engine starts one process per provider resource."""
 
     def __init__(self, engine_address: str | None = None) -> None:
@@ -418,6 +426,23 @@ def _describe(e: BaseException) -> str:
     return explain(e)
 
 
+#: Imported in the background once the port is printed: what every first resource call needs (the API
+#: client with httpx and pydantic, the operations' base). Resource modules load on first use, each alone
+#: (registry.py): warming all nine would compete for the one interpreter lock with the first call.
+WARM_UP = ("ocean.api", "ocean.resources.base")
+
+
+def _warm_up(modules: tuple[str, ...] = WARM_UP) -> None:
+    import importlib
+
+    try:
+        importlib.import_module("ocean.api.transport").tls_context()
+        for name in modules:
+            importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - only a head start: the operation that needs it imports it again
+        return
+
+
 async def serve(engine_address: str | None, *, port_out: Any = None) -> None:
     server = grpc.aio.server(
         options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)],
@@ -428,6 +453,9 @@ async def serve(engine_address: str | None, *, port_out: Any = None) -> None:
     out = port_out or sys.stdout
     out.write(f"{port}\n")
     out.flush()
+    # The engine now handshakes (plugin info, config) before its first resource call: load what that
+    # call needs meanwhile, instead of after it arrives.
+    threading.Thread(target=_warm_up, name="ocean-warm-up", daemon=True).start()
     # Started by an engine: end with it (lifetime.py), never outlive it.
     watch = asyncio.ensure_future(stop_with_engine(engine_address, server)) if engine_address else None
     await server.wait_for_termination()
@@ -450,6 +478,10 @@ def _log_level(flags: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # structlog and httpx load `rich` (for pretty console output and httpx's command line) whenever it
+    # is installed, as development tools install it: 0.3 s of start-up for output a provider never
+    # makes (its stderr is the engine's log, written as JSON lines). Tell them it is not there.
+    sys.modules.setdefault("rich", None)  # type: ignore[arg-type]
     raw = sys.argv[1:] if argv is None else argv
     args = [a for a in raw if not a.startswith("-")]
     engine_address = args[0] if args else None
