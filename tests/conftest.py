@@ -3,9 +3,19 @@ plugin (registered by the package's pytest11 entry point)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
 
 from tests.openapi_spec import HOW_TO_GET, SKIP_REASON
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The governor's per-token ledgers (README "Rate limits") of every process the tests start go to a
+    directory of this run (xdist workers inherit it), not the user's cache; a test that needs its own
+    sets its own."""
+    os.environ.setdefault("OCEAN_RATELIMIT_DIR", tempfile.mkdtemp(prefix="pulumi-ocean-ratelimit-"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
