@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import pollers
 from .errors import (
     ActionErrored,
     GarbageCollectionFailed,
@@ -37,7 +38,6 @@ from .errors import (
     WaitFailed,
     WaitTimeout,
 )
-from . import pollers
 from .logs import get_logger
 from .models import durations
 from .transport import deadline_scope
@@ -483,7 +483,8 @@ async def _wait_for_status(
     else:
         result = await _wait(client, kind, key, fetch, classify, **kw)
     assert result is not None
-    return result
+    value: T = result
+    return value
 
 
 async def wait_until_gone(
