@@ -379,7 +379,7 @@ class Poller:
         )  # fmt: skip
         at = self.clock()
         for w in served:
-            if not w.finished:
+            if not w.finished and w in self.waiters:  # not cancelled meanwhile
                 self._deliver(w, observed[w.key], at)
 
     async def _get(self, key: Hashable) -> Any:
