@@ -14,7 +14,7 @@ import pytest
 
 from ocean.api import errors, pollers, waiters
 from ocean.api.waiters import WaitProgress
-from tests.resources.emulated import DROPLET, Emulated
+from tests.resources.emulated import DROPLET, TOKEN, Emulated
 
 LIST = "GET /v2/actions"
 ONE = "GET /v2/actions/{action_id}"
@@ -328,3 +328,18 @@ def test_firewalls_and_peerings_share_their_lists(do: Emulated) -> None:
     got = counts(do)
     assert "GET /v2/firewalls/{firewall_id}" not in got and got["GET /v2/firewalls"] >= 1
     assert "GET /v2/vpc_peerings/{vpc_peering_id}" not in got and got["GET /v2/vpc_peerings"] >= 1
+
+
+def test_one_debug_line_per_poll_names_kind_waiters_and_requests(
+    do: Emulated, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = create(do, 3)
+    forget_requests(do)
+    with caplog.at_level("DEBUG", logger="ocean.api.pollers"):
+        do.run(wait_all(do, ids))
+    polls = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "poll"]
+    got = counts(do)
+    assert len(polls) == got[LIST] + got.get(ONE, 0)
+    assert all(p["kind"] == "actions" and p["requests"] == 1 for p in polls)
+    assert polls[0]["waiters"] == 3
+    assert TOKEN not in str(polls), "no secrets in the log"

@@ -242,11 +242,13 @@ class _Waiter:
     finished: bool = False
     inbox: asyncio.Queue[tuple[str, Any]] = field(default_factory=asyncio.Queue)
 
-    def plan(self, now: float) -> None:
-        """The next due time, from the schedule (``now`` is when the last observation arrived)."""
+    def plan(self, now: float, not_before: float | None = None) -> None:
+        """The next due time, from the schedule, counted from ``now`` (when the last poll was sent, so
+        a tick's own duration does not stretch the interval) but not before ``not_before``."""
         delay = self.schedule.next_delay(now - self.start)
         self.last_delay = delay
-        self.due = now + delay if self.deadline is None else min(now + delay, self.deadline)
+        due = max(now + delay, not_before if not_before is not None else now)
+        self.due = due if self.deadline is None else min(due, self.deadline)
 
     def latest(self, crowded: bool) -> float:
         """The latest time this waiter may be served (``crowded``: it shares the poller)."""
@@ -380,7 +382,7 @@ class Poller:
         at = self.clock()
         for w in served:
             if not w.finished and w in self.waiters:  # not cancelled meanwhile
-                self._deliver(w, observed[w.key], at)
+                self._deliver(w, observed[w.key], at, now)
 
     async def _get(self, key: Hashable) -> Any:
         try:
@@ -390,7 +392,8 @@ class Poller:
         except Exception as exc:
             return exc
 
-    def _deliver(self, w: _Waiter, value: Any, now: float) -> None:
+    def _deliver(self, w: _Waiter, value: Any, now: float, sent: float) -> None:
+        """Hand ``value`` (observed at ``now``, asked for at ``sent``) to waiter ``w``."""
         from .waiters import MAX_TRANSIENT_FAILURES, WaitProgress
 
         elapsed = now - w.start
@@ -432,7 +435,7 @@ class Poller:
         if w.deadline is not None and now >= w.deadline:
             self._finish(w, "error", WaitTimeout(w.what, elapsed, w.last_status, w.action_id, "timed out"))
             return
-        w.plan(now)
+        w.plan(sent, not_before=now)
 
 
 def _absent(kind: Kind, key: Hashable) -> NotFound:
