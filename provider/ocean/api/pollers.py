@@ -47,9 +47,11 @@ import contextvars
 import os
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+import structlog
 
 from .errors import NotFound, RateLimited, ServerError, TransportError, WaitCancelled, WaitTimeout
 from .logs import get_logger
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
     from .client import DigitalOceanClient
     from .waiters import PollSchedule, ProgressCallback
 
+T = TypeVar("T")
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[Any]]
 _log = get_logger("ocean.api.pollers")
@@ -241,6 +244,9 @@ class _Waiter:
     last_status: str | None = None
     finished: bool = False
     inbox: asyncio.Queue[tuple[str, Any]] = field(default_factory=asyncio.Queue)
+    # The context of the operation waiting: its requests and log lines are tied to it (its ``urn``, the
+    # secrets the log filter takes out).
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
 
     def plan(self, now: float, not_before: float | None = None) -> None:
         """The next due time, from the schedule, counted from ``now`` (when the last poll was sent, so
@@ -351,29 +357,30 @@ class Poller:
         list_keys = {w.key for w in listable}
         use_list = self.kind.use_list(len(list_keys)) and any(w in due for w in listable)
         served = (listable + [w for w in due if w not in listable]) if use_list else due
-        deadlines = [w.deadline for w in served if w.deadline is not None]
-        left = max(0.0, min(deadlines) - now) if deadlines else None
         observed: dict[Hashable, Any] = {}
         requests = 0
-        with deadline_scope(left, self.clock):
-            one_by_one = {w.key for w in served if not use_list or w not in listable}
-            if use_list:
-                try:
-                    listing = await self.kind.list(self.client, list_keys)
-                except Exception as exc:
-                    requests += 1
-                    observed.update((k, exc) for k in list_keys)
-                else:
-                    requests += listing.requests
-                    observed.update(listing.found)
-                    for k in listing.gone:
-                        observed[k] = _Gone(_absent(self.kind, k))
-                    one_by_one |= list_keys - listing.found.keys() - listing.gone
-            if one_by_one:
-                keys = sorted(one_by_one, key=str)
-                results = await asyncio.gather(*(self._get(k) for k in keys))
-                observed.update(zip(keys, results, strict=True))
-                requests += len(keys)
+        one_by_one = {w.key for w in served if not use_list or w not in listable}
+        if use_list:
+            # One request for everyone, made (and logged) as the waiter whose poll is due first.
+            lead = min(due, key=lambda w: w.due)
+            deadlines = [w.deadline for w in served if w.deadline is not None]
+            left = max(0.0, min(deadlines) - now) if deadlines else None
+            listing = await self._as(lead, self._list(list_keys, left, len(served)))
+            if isinstance(listing, _Listing):
+                requests += listing.requests
+                observed.update(listing.found)
+                for k in listing.gone:
+                    observed[k] = _Gone(_absent(self.kind, k))
+                one_by_one |= list_keys - listing.found.keys() - listing.gone
+            else:
+                requests += 1
+                observed.update((k, listing) for k in list_keys)
+        if one_by_one:
+            asking = {w.key: w for w in served}
+            keys = sorted(one_by_one, key=str)
+            results = await asyncio.gather(*(self._as(asking[k], self._get(asking[k], now)) for k in keys))
+            observed.update(zip(keys, results, strict=True))
+            requests += len(keys)
         self.requests += requests
         _log.debug(
             "poll", kind=self.kind.name, waiters=len(served), requests=requests,
@@ -382,15 +389,29 @@ class Poller:
         at = self.clock()
         for w in served:
             if not w.finished and w in self.waiters:  # not cancelled meanwhile
-                self._deliver(w, observed[w.key], at, now)
+                w.context.run(self._deliver, w, observed[w.key], at, now)
 
-    async def _get(self, key: Hashable) -> Any:
-        try:
-            return await self.kind.get(self.client, key)
-        except NotFound as exc:
-            return _Gone(exc)
-        except Exception as exc:
-            return exc
+    def _as(self, waiter: _Waiter, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        """Run ``coro`` in (a copy of) ``waiter``'s context: its requests and logs are tied to the
+        operation that waits (its ``urn``, its secrets kept out of the log)."""
+        return asyncio.get_running_loop().create_task(coro, context=waiter.context.copy())
+
+    async def _list(self, keys: set[Hashable], left: float | None, serves: int) -> _Listing | Exception:
+        with deadline_scope(left, self.clock), structlog.contextvars.bound_contextvars(shared_by=serves):
+            try:
+                return await self.kind.list(self.client, keys)
+            except Exception as exc:
+                return exc
+
+    async def _get(self, waiter: _Waiter, now: float) -> Any:
+        left = None if waiter.deadline is None else max(0.0, waiter.deadline - now)
+        with deadline_scope(left, self.clock):
+            try:
+                return await self.kind.get(self.client, waiter.key)
+            except NotFound as exc:
+                return _Gone(exc)
+            except Exception as exc:
+                return exc
 
     def _deliver(self, w: _Waiter, value: Any, now: float, sent: float) -> None:
         """Hand ``value`` (observed at ``now``, asked for at ``sent``) to waiter ``w``."""
