@@ -18,11 +18,16 @@ firewalls, VPC peerings) per client (one token, one endpoint) per injected clock
   dearer, and exact: the poller uses them.
 - One waiter alone is polled with its own GET, on exactly its own schedule (a list serves nobody else).
 - With two or more waiters, a waiter that is not yet where completion is likely may be served a little
-  late (at most a tenth of its expected duration, never past the start of its dense window), and ticks
+  late (by its current interval or a tenth of its expected duration, whichever is longer, never past
+  the start of its dense window), and ticks
   are at least ``MIN_TICK_S`` apart: new waiters arriving every fraction of a second (a hundred creates
   paced by the governor) do not turn into a request per arrival. Near an expected completion the
   schedule's dense polling (about every second) is kept, so a finished action is noticed within about
   a second.
+
+Requests and log lines run in the waiting operation's own context (its ``urn``, the secrets the
+provider's log filter takes out); a shared list runs in that of the waiter due first (``shared_by``
+says how many it serves).
 
 Per waiter, as before: the deadline (a last poll at the deadline, then ``WaitTimeout``), cancellation (the
 waiter leaves; the others go on; the poller stops when nobody waits), progress after every observation,
