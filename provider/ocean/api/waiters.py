@@ -10,6 +10,11 @@ report instead (``GcPollSchedule``).
 
 Every wait honours a deadline (``timeout``) and a cancellation signal (an ``asyncio.Event``), reports
 progress through ``on_progress(WaitProgress)`` after each poll, and takes an injected clock and sleep.
+
+Waits on actions, droplets, firewalls and VPC peerings go through the shared pollers (``pollers.py``):
+one request serves every resource waiting at that moment, each on its own schedule. Garbage
+collections, a VPC becoming empty and the generic ``wait_for_status`` / ``wait_until_gone`` poll their
+own item (``_poll``; see ``pollers.py`` for why), as does everything with ``OCEAN_POLLING=per-resource``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import pollers
 from .errors import (
     ActionErrored,
     GarbageCollectionFailed,
@@ -39,6 +45,7 @@ from .transport import deadline_scope
 if TYPE_CHECKING:
     from .client import DigitalOceanClient
     from .models.action import Action
+    from .models.droplet import Droplet
     from .models.firewall import Firewall
     from .models.garbage_collection import GarbageCollection
     from .models.vpc_peering import VpcPeering
@@ -215,6 +222,42 @@ async def _poll(
             raise WaitTimeout(what, elapsed(), last_status, action_id, "timed out")
 
 
+async def _wait(
+    client: DigitalOceanClient,
+    kind: str,
+    key: Any,
+    fetch: Callable[[], Awaitable[T]],
+    classify: Callable[[Any], tuple[bool, str | None]],
+    *,
+    what: str,
+    schedule: PollSchedule,
+    timeout: float | None,  # noqa: ASYNC109 - a deadline, not an I/O timeout
+    cancel: asyncio.Event | None,
+    on_progress: ProgressCallback | None,
+    clock: Clock,
+    sleep: Sleep,
+    action_id: int | None = None,
+    on_value: Callable[[Any, PollSchedule], None] | None = None,
+    gone: pollers.GoneMode = "error",
+) -> T | None:
+    """Wait on item ``key`` of ``kind`` through its shared poller, or with ``fetch`` on its own when
+    ``OCEAN_POLLING=per-resource``. What a 404 means (``gone``): ``error`` raises ``NotFound``; ``done``
+    ends the wait with None; ``classify`` hands None to ``classify`` (``fetch`` then maps a 404 to None
+    itself, for the per-resource mode)."""
+    if pollers.polling_mode() == "per-resource":
+        return await _poll(
+            fetch, classify, what=what, schedule=schedule, timeout=timeout, cancel=cancel,
+            on_progress=on_progress, clock=clock, sleep=sleep, action_id=action_id, on_value=on_value,
+            gone_ok=gone == "done",
+        )  # fmt: skip
+    result: T | None = await pollers.watch(
+        client, kind, key, classify, what=what, schedule=schedule, timeout=timeout, cancel=cancel,
+        on_progress=on_progress, clock=clock, sleep=sleep, action_id=action_id, on_value=on_value,
+        gone=gone,
+    )  # fmt: skip
+    return result
+
+
 async def wait_for_action(
     client: DigitalOceanClient,
     action_id: int,
@@ -240,9 +283,10 @@ async def wait_for_action(
             raise ActionErrored(action, what)
         return action.status == "completed", action.status
 
-    result = await _poll(
-        lambda: client.actions.get(action_id), classify, what=label, schedule=schedule, timeout=timeout,
-        cancel=cancel, on_progress=on_progress, clock=clock, sleep=sleep, action_id=action_id, on_value=learn,
+    result = await _wait(
+        client, "actions", action_id, lambda: client.actions.get(action_id), classify, what=label,
+        schedule=schedule, timeout=timeout, cancel=cancel, on_progress=on_progress, clock=clock, sleep=sleep,
+        action_id=action_id, on_value=learn,
     )  # fmt: skip
     assert result is not None
     return result
@@ -366,6 +410,8 @@ async def wait_for_gc(
         if isinstance(sched, GcPollSchedule):
             sched.observe(gc, clock() - start)
 
+    # Its own poll, not a shared poller: an account has one registry and its collections run one at a
+    # time, so there is never a second garbage collection to serve with the same request.
     result = await _poll(
         lambda: client.garbage_collections.get(registry, uuid), classify, what=label,
         schedule=schedule, timeout=timeout, cancel=cancel, on_progress=on_progress,
@@ -392,8 +438,33 @@ async def wait_for_status(
     """Poll ``fetch()`` until ``predicate(value)``; returns that value.
 
     ``status_of`` names the status shown in progress (default: the value's ``status`` attribute);
-    ``failed(value)`` ends the wait with ``WaitFailed``.
+    ``failed(value)`` ends the wait with ``WaitFailed``. The caller's own fetch cannot be shared: this
+    polls its item alone (the ready-made waits below share a poller).
     """
+    return await _wait_for_status(
+        None, "", None, fetch, predicate, what=what, timeout=timeout, cancel=cancel, on_progress=on_progress,
+        expected_s=expected_s, status_of=status_of, failed=failed, clock=clock, sleep=sleep,
+    )  # fmt: skip
+
+
+async def _wait_for_status(
+    client: DigitalOceanClient | None,
+    kind: str,
+    key: Any,
+    fetch: Callable[[], Awaitable[T]],
+    predicate: Callable[[T], bool],
+    *,
+    what: str,
+    timeout: float | None = None,  # noqa: ASYNC109 - a deadline, not an I/O timeout
+    cancel: asyncio.Event | None = None,
+    on_progress: ProgressCallback | None = None,
+    expected_s: float | None = None,
+    status_of: Callable[[T], str | None] | None = None,
+    failed: Callable[[T], bool] | None = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> T:
+    """``wait_for_status``, through the shared poller of ``kind`` when a ``client`` is given."""
     get_status = status_of or (lambda v: _status_str(getattr(v, "status", None)))
     start = clock()
 
@@ -403,12 +474,17 @@ async def wait_for_status(
             raise WaitFailed(what, clock() - start, status, None, "failed")
         return predicate(value), status
 
-    result = await _poll(
-        fetch, classify, what=what, schedule=PollSchedule(expected_s), timeout=timeout, cancel=cancel,
+    kw: dict[str, Any] = dict(
+        what=what, schedule=PollSchedule(expected_s), timeout=timeout, cancel=cancel,
         on_progress=on_progress, clock=clock, sleep=sleep,
     )  # fmt: skip
+    if client is None:
+        result = await _poll(fetch, classify, **kw)
+    else:
+        result = await _wait(client, kind, key, fetch, classify, **kw)
     assert result is not None
-    return result
+    value: T = result
+    return value
 
 
 async def wait_until_gone(
@@ -422,7 +498,8 @@ async def wait_until_gone(
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
 ) -> None:
-    """Poll ``fetch()`` until it raises ``errors.NotFound``."""
+    """Poll ``fetch()`` until it raises ``errors.NotFound`` (its item alone: for a droplet use
+    ``wait_for_droplet_gone``, which shares a poller)."""
     await _poll(
         fetch, lambda v: (False, _status_str(getattr(v, "status", None)) or "present"), what=what,
         schedule=PollSchedule(expected_s), timeout=timeout, cancel=cancel, on_progress=on_progress,
@@ -435,6 +512,37 @@ def _status_str(value: Any) -> str | None:
 
 
 # Ready-made waits for the product's resources.
+
+
+async def wait_for_droplet_gone(
+    client: DigitalOceanClient,
+    droplet_id: int,
+    *,
+    what: str | None = None,
+    timeout: float | None = None,  # noqa: ASYNC109 - a deadline, not an I/O timeout
+    cancel: asyncio.Event | None = None,
+    on_progress: ProgressCallback | None = None,
+    expected_s: float | None = EXPECTED_DELETE_S,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> None:
+    """Until droplet ``droplet_id`` answers 404 (or is absent from a complete droplet list)."""
+    await _wait(
+        client, "droplets", droplet_id, lambda: client.droplets.get(droplet_id),
+        lambda v: (False, _status_str(getattr(v, "status", None)) or "present"),
+        what=what or f"droplet {droplet_id} deletion", schedule=PollSchedule(expected_s), timeout=timeout,
+        cancel=cancel, on_progress=on_progress, clock=clock, sleep=sleep, gone="done",
+    )  # fmt: skip
+
+
+async def wait_for_droplet(
+    client: DigitalOceanClient, droplet_id: int, predicate: Callable[[Droplet], bool], **kw: Any
+) -> Droplet:
+    """Until ``predicate(droplet)`` (e.g. it is off); ``wait_for_status``'s keywords. A 404 raises."""
+    kw.setdefault("what", f"droplet {droplet_id}")
+    return await _wait_for_status(
+        client, "droplets", droplet_id, lambda: client.droplets.get(droplet_id), predicate, **kw
+    )
 
 
 def firewall_progress(firewall: Firewall) -> str:
@@ -454,16 +562,17 @@ async def wait_for_firewall_settled(client: DigitalOceanClient, firewall_id: str
     Progress reports the pending droplets (``firewall_progress``)."""
     kw.setdefault("expected_s", EXPECTED_FIREWALL_S)
     kw.setdefault("status_of", firewall_progress)
-    return await wait_for_status(
-        lambda: client.firewalls.get(firewall_id), lambda f: f.settled,
+    return await _wait_for_status(
+        client, "firewalls", firewall_id, lambda: client.firewalls.get(firewall_id), lambda f: f.settled,
         what=kw.pop("what", f"firewall {firewall_id} to settle"), failed=lambda f: f.status == "failed", **kw,
     )  # fmt: skip
 
 
 async def wait_for_peering_active(client: DigitalOceanClient, peering_id: str, **kw: Any) -> VpcPeering:
     kw.setdefault("expected_s", EXPECTED_PEERING_S)
-    return await wait_for_status(
-        lambda: client.vpc_peerings.get(peering_id), lambda p: p.status == "ACTIVE",
+    return await _wait_for_status(
+        client, "vpc_peerings", peering_id, lambda: client.vpc_peerings.get(peering_id),
+        lambda p: p.status == "ACTIVE",
         what=kw.pop("what", f"VPC peering {peering_id} to be active"), **kw,
     )  # fmt: skip
 
@@ -525,9 +634,10 @@ async def wait_for_peering(
 
     if expected_s is None:
         expected_s = EXPECTED_PEERING_S if until == "ACTIVE" else EXPECTED_DELETE_S
-    return await _poll(
-        fetch, classify, what=label, schedule=PollSchedule(expected_s), timeout=timeout, cancel=cancel,
-        on_progress=on_progress, clock=clock, sleep=sleep, gone_ok=until == GONE,
+    return await _wait(
+        client, "vpc_peerings", peering_id, fetch, classify, what=label, schedule=PollSchedule(expected_s),
+        timeout=timeout, cancel=cancel, on_progress=on_progress, clock=clock, sleep=sleep,
+        gone="done" if until == GONE else "classify",
     )  # fmt: skip
 
 
@@ -624,6 +734,8 @@ async def wait_for_vpc_vacated(
             raise VpcNotEmpty(label, clock() - start, occupants, timed_out=False)
         return False, status
 
+    # Its own poll, not a shared poller: members and peerings are listed per VPC (no account-wide list
+    # answers "what is still in VPC x"), and VPCs are deleted after what was in them, rarely many at once.
     try:
         await _poll(
             lambda: vpc_occupants(client, vpc_id), classify, what=label,
@@ -636,7 +748,7 @@ async def wait_for_vpc_vacated(
 
 __all__ = [
     "EXPECTED_ACTION_S", "GcPollSchedule", "PollSchedule", "WaitProgress", "firewall_progress",
-    "wait_for_action",
+    "wait_for_action", "wait_for_droplet", "wait_for_droplet_gone",
     "wait_for_firewall_settled", "wait_for_gc", "wait_for_peering_active",
     "wait_for_status", "wait_until_gone",
     # VPCs and peerings

@@ -610,8 +610,9 @@ class Droplet(Resource):
         except errors.NotFound:
             return
         await ctx.report(f"waiting for droplet {droplet_id} to be deleted")
-        await waiters.wait_until_gone(
-            lambda: ctx.api.droplets.get(droplet_id),
+        await waiters.wait_for_droplet_gone(
+            ctx.api,
+            droplet_id,
             what=f"droplet {droplet_id} deletion",
             timeout=ctx.remaining(deadline),
             cancel=ctx.cancel,
@@ -774,8 +775,9 @@ class _Ops:
                 f"waiting up to {left:.0f}s more for droplet {self.droplet_id} to shut down"
             )
             try:
-                await waiters.wait_for_status(
-                    lambda: self.ctx.api.droplets.get(self.droplet_id),
+                await waiters.wait_for_droplet(
+                    self.ctx.api,
+                    self.droplet_id,
                     _is_off,
                     what=f"droplet {self.droplet_id} to shut down",
                     timeout=left,

@@ -207,6 +207,8 @@ class DropletSnapshot(Resource):
             await ctx.api.snapshots.delete(resource_id)
         except errors.NotFound:
             return
+        # Its own poll, not a shared poller: DigitalOcean deletes a snapshot at once (the first poll
+        # already answers 404), so there is nothing to share.
         await waiters.wait_until_gone(
             lambda: ctx.api.snapshots.get(resource_id),
             what=f"snapshot {resource_id} deletion",
