@@ -286,7 +286,8 @@ class Vpc(Resource):
         from ocean.api import errors
 
         try:
-            vpc = await ctx.api.vpcs.get(_parse_id(resource_id, ctx.urn))
+            # A refresh's reads share one list (ocean.api.coalesce); an import is one exact GET.
+            vpc = await ctx.api.reads.vpc(_parse_id(resource_id, ctx.urn), exact=not inputs and not state)
         except errors.NotFound:
             return None
         outputs = to_state(vpc, inputs or state)
@@ -319,7 +320,7 @@ class Vpc(Resource):
             problems = await Vpc.validate_change(ctx, olds, news)
             raise ResourceError(problems[0])
         if not body:
-            vpc = await ctx.api.vpcs.get(resource_id)
+            vpc = await ctx.api.reads.vpc(resource_id)
         else:
             try:
                 vpc = await ctx.api.vpcs.patch(resource_id, body)
