@@ -102,18 +102,20 @@ class Coalescer(Generic[K, V]):
         future = batch.waiting.get(key)
         if future is None:
             future = batch.waiting[key] = asyncio.get_running_loop().create_future()
+            # Its error is seen by the readers still waiting; none left (all cancelled) is no warning.
+            future.add_done_callback(_retrieved)
         # Shielded: a cancelled reader leaves the batch (and other readers of the same key) alone.
         return await asyncio.shield(future)
 
     async def _flush(self, batch: _Batch[K, V]) -> None:
         try:
-            await self._sleep(self._window)
-        finally:
-            # Closed from here on: a later read waits for a later list, never for this older one.
-            if self._open is batch:
-                self._open = None
-        keys = list(batch.waiting)
-        try:
+            try:
+                await self._sleep(self._window)
+            finally:
+                # Closed from here on: a later read waits for a later list, never for this older one.
+                if self._open is batch:
+                    self._open = None
+            keys = list(batch.waiting)
             if len(keys) == 1:
                 await self._resolve(batch, keys[0])
                 return
@@ -146,6 +148,11 @@ class Coalescer(Generic[K, V]):
             _settle(batch.waiting[key], result=await self._one(key))
         except Exception as e:  # noqa: BLE001 - handed to the reader, whose read it is
             _settle(batch.waiting[key], error=e)
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _settle(future: asyncio.Future[Any], *, result: Any = None, error: BaseException | None = None) -> None:
