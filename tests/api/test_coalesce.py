@@ -9,6 +9,7 @@ tests/resources/test_read_coalescing.py.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from typing import Any
 
 import pytest
@@ -170,5 +171,38 @@ def test_a_read_that_arrives_once_the_list_is_sent_waits_for_the_next_list() -> 
         await asyncio.gather(*first)
         assert await asyncio.gather(*later) == ["new", "old"]
         assert source.asked == ["LIST", "LIST"]
+
+    asyncio.run(go())
+
+
+def test_each_item_read_runs_in_its_readers_context_and_the_list_in_none() -> None:
+    """Log lines name the operation a request was made for, and hide that operation's secrets (they
+    are bound in context variables): a reader's own GET carries its context, the shared list nobody's."""
+    whose: contextvars.ContextVar[str] = contextvars.ContextVar("whose", default="nobody")
+
+    async def go() -> None:
+        source, window = Source({"a": "1", "b": "2"}), Window()
+        source.unlisted = {"b"}
+        seen: list[str] = []
+        one, many = source.one, source.many
+
+        async def one_seen(key: str) -> str:
+            seen.append(f"GET {key} for {whose.get()}")
+            return await one(key)
+
+        async def many_seen() -> Listed[str, str]:
+            seen.append(f"LIST for {whose.get()}")
+            return await many()
+
+        c = Coalescer("item", one=one_seen, many=many_seen, sleep=window.sleep)
+
+        async def reader(key: str, name: str) -> str:
+            whose.set(name)
+            return await c.get(key)
+
+        readers = [asyncio.create_task(reader("a", "first")), asyncio.create_task(reader("b", "second"))]
+        window.open.set()
+        assert await asyncio.gather(*readers) == ["1", "2"]
+        assert seen == ["LIST for nobody", "GET b for second"]
 
     asyncio.run(go())

@@ -18,6 +18,7 @@ after that waits for the next one, so a read made after a mutation always sees i
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -59,6 +60,9 @@ class Listed(Generic[K, V]):
 @dataclasses.dataclass
 class _Batch(Generic[K, V]):
     waiting: dict[K, asyncio.Future[V]] = dataclasses.field(default_factory=dict)
+    # The context of the operation that asked for each key: its own GET runs there, so its log lines
+    # name its resource and hide its secrets (a registry's name in the path may be one).
+    contexts: dict[K, contextvars.Context] = dataclasses.field(default_factory=dict)
     task: asyncio.Task[None] | None = None
 
 
@@ -96,12 +100,17 @@ class Coalescer(Generic[K, V]):
         batch = self._open
         if batch is None:
             batch = self._open = _Batch()
-            batch.task = asyncio.get_running_loop().create_task(self._flush(batch))
+            # The list belongs to no one operation: it runs in a context of its own, not the first
+            # reader's (whose log bindings and secrets are not the others').
+            batch.task = asyncio.get_running_loop().create_task(
+                self._flush(batch), context=contextvars.Context()
+            )
             self._flushing.add(batch.task)
             batch.task.add_done_callback(self._flushing.discard)
         future = batch.waiting.get(key)
         if future is None:
             future = batch.waiting[key] = asyncio.get_running_loop().create_future()
+            batch.contexts[key] = contextvars.copy_context()
             # Its error is seen by the readers still waiting; none left (all cancelled) is no warning.
             future.add_done_callback(_retrieved)
         # Shielded: a cancelled reader leaves the batch (and other readers of the same key) alone.
@@ -145,7 +154,13 @@ class Coalescer(Generic[K, V]):
 
     async def _resolve(self, batch: _Batch[K, V], key: K) -> None:
         try:
-            _settle(batch.waiting[key], result=await self._one(key))
+            one = self._one
+
+            async def read() -> V:
+                return await one(key)
+
+            task = asyncio.get_running_loop().create_task(read(), context=batch.contexts[key])
+            _settle(batch.waiting[key], result=await task)
         except Exception as e:  # noqa: BLE001 - handed to the reader, whose read it is
             _settle(batch.waiting[key], error=e)
 
