@@ -251,3 +251,22 @@ def test_other_kinds_read_by_one_list(
     )
     assert [f[0] for f in found] == [r[0] for r in recorded]
     assert counts(do) == {template: 1}
+
+
+@pytest.mark.parametrize("mode", ["shared", "per-resource"])
+def test_concurrent_vpc_creates_look_for_their_names_in_one_listing(
+    do: Emulated, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OCEAN_POLLING", mode)
+    creates = [
+        Vpc.create(
+            do.ctx(urn(f"net-{i}", "Vpc")),
+            {"name": f"net-{i}", "region": "nyc3", "ipRange": f"10.{i}.0.0/20"},
+        )
+        for i in range(5)
+    ]
+    do.backend.request_log.clear()
+    made = together(do, creates)
+    assert len({m[0] for m in made}) == 5
+    assert counts(do)["GET /v2/vpcs"] == (1 if mode == "shared" else 5)
+    assert counts(do)["POST /v2/vpcs"] == 5

@@ -69,9 +69,11 @@ class _Batch(Generic[K, V]):
 class Coalescer(Generic[K, V]):
     """Reads of one kind: `get(key)` for one item; concurrent gets within `window` share one list.
 
-    `one(key)`: the per-item read. `many()`: the list. `absent(key)`: the answer for a key a complete list
-    does not hold (for a lookup whose answer is "none", e.g. the droplets with a tag); without it, such a
-    key is read with `one` (for items, whose absence must be an exact 404).
+    `one(key)`: the per-item read. `many()`: the list; None when there is none, and then concurrent
+    reads of one key share one `one` (e.g. a whole listing, read by each of many concurrent creates
+    looking for its name). `absent(key)`: the answer for a key a complete list does not hold (for a
+    lookup whose answer is "none", e.g. the droplets with a tag); without it, such a key is read with
+    `one` (for items, whose absence must be an exact 404).
     """
 
     def __init__(
@@ -79,7 +81,7 @@ class Coalescer(Generic[K, V]):
         what: str,
         *,
         one: Callable[[K], Awaitable[V]],
-        many: Callable[[], Awaitable[Listed[K, V]]],
+        many: Callable[[], Awaitable[Listed[K, V]]] | None = None,
         absent: Callable[[K], V] | None = None,
         window: float = WINDOW_S,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -125,8 +127,8 @@ class Coalescer(Generic[K, V]):
                 if self._open is batch:
                     self._open = None
             keys = list(batch.waiting)
-            if len(keys) == 1:
-                await self._resolve(batch, keys[0])
+            if len(keys) == 1 or self._many is None:
+                await asyncio.gather(*(self._resolve(batch, key) for key in keys))
                 return
             listed = await self._many()
             missing: list[K] = []
@@ -263,6 +265,34 @@ class Reads:
             "registry", one=c.registries.get, many=registries, **opts
         )
         self._gcs: dict[str, Coalescer[str, GarbageCollection]] = {}
+
+        # Whole lists, read by each of many concurrent creates looking for its name (adoption).
+        async def every_firewall(_: None) -> list[Firewall]:
+            return await c.firewalls.list().collect()
+
+        async def every_vpc(_: None) -> list[Vpc]:
+            return await c.vpcs.list().collect()
+
+        async def every_peering(_: None) -> list[VpcPeering]:
+            return await c.vpc_peerings.list().collect()
+
+        self._firewalls: Coalescer[None, list[Firewall]] = Coalescer("firewalls", one=every_firewall, **opts)
+        self._vpcs: Coalescer[None, list[Vpc]] = Coalescer("vpcs", one=every_vpc, **opts)
+        self._peerings: Coalescer[None, list[VpcPeering]] = Coalescer(
+            "vpc peerings", one=every_peering, **opts
+        )
+
+    async def firewalls(self) -> list[Firewall]:
+        """Every firewall of the account (concurrent callers share one listing)."""
+        return list(await self._firewalls.get(None))
+
+    async def vpcs(self) -> list[Vpc]:
+        """Every VPC of the account (concurrent callers share one listing)."""
+        return list(await self._vpcs.get(None))
+
+    async def vpc_peerings(self) -> list[VpcPeering]:
+        """Every VPC peering of the account (concurrent callers share one listing)."""
+        return list(await self._peerings.get(None))
 
     async def droplet(self, droplet_id: int, *, exact: bool = False) -> Droplet:
         return await self._droplet.get(int(droplet_id), exact=exact)

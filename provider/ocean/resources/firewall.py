@@ -675,7 +675,7 @@ async def _listed(ctx: Context) -> list[Any]:
             describe=f"firewall {fw.id} {fw.name!r}",
             created_at=fw.created_at,
         )
-        async for fw in ctx.api.firewalls.list()
+        for fw in await ctx.api.reads.firewalls()  # concurrent creates share one listing
     ]
 
 

@@ -400,7 +400,7 @@ async def _named(ctx: Context, name: str, *, region: str | None = None) -> list[
             describe=f"VPC {v.id} {v.name!r} in {v.region}",
             created_at=v.created_at,
         )
-        async for v in ctx.api.vpcs.list()
+        for v in await ctx.api.reads.vpcs()  # concurrent creates share one listing
         if v.name == name and (region is None or v.region == region)
     ]
 

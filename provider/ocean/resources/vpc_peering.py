@@ -377,7 +377,7 @@ async def _named(ctx: Context, name: str, *, vpc_ids: list[str] | None = None) -
             describe=_ident(p.name, p.id, p.vpc_ids) + f" ({p.status})",
             created_at=p.created_at,
         )
-        async for p in ctx.api.vpc_peerings.list()
+        for p in await ctx.api.reads.vpc_peerings()  # concurrent creates share one listing
         if p.name == name and (vpc_ids is None or _pair_key(list(p.vpc_ids or [])) == _pair_key(vpc_ids))
     ]
 
