@@ -206,3 +206,24 @@ def test_each_item_read_runs_in_its_readers_context_and_the_list_in_none() -> No
         assert seen == ["LIST for nobody", "GET b for second"]
 
     asyncio.run(go())
+
+
+def test_a_recent_read_is_answered_by_a_list_answered_within_the_window_and_no_older() -> None:
+    """A refresh's next wave of Reads (`recent=True`) arrives right after the previous one was answered."""
+
+    async def go() -> None:
+        now = [0.0]
+        source, window = Source({"a": "1", "b": "2", "c": "3"}), Window()
+        window.open.set()
+        c = Coalescer("item", one=source.one, many=source.many, sleep=window.sleep, clock=lambda: now[0])
+        assert await asyncio.gather(c.get("a", recent=True), c.get("b", recent=True)) == ["1", "2"]
+        assert source.asked == ["LIST"]
+        source.items["c"] = "changed"
+        now[0] = 0.03
+        assert await c.get("c", recent=True) == "3"  # the next wave: from the list
+        assert await c.get("c") == "changed"  # not a refresh read: its own GET
+        now[0] = 0.05
+        assert await c.get("c", recent=True) == "changed"  # older than the window: read again
+        assert source.asked == ["LIST", "GET c", "GET c"]
+
+    asyncio.run(go())

@@ -78,8 +78,9 @@ class DigitalOceanClient:
         self.vpc_peerings = VpcPeerings(t)
         self.registries = Registries(t)
         self.garbage_collections = GarbageCollections(t)
-        # Single-item reads that concurrent operations share (ocean.api.coalesce).
-        self.reads = Reads(self)
+        # Single-item reads that concurrent operations share (ocean.api.coalesce); how recent a list is
+        # counts on the client's clock (the window itself is real time: it waits for other requests).
+        self.reads = Reads(self, clock=clock)
 
     @property
     def governor(self) -> RateGovernor:

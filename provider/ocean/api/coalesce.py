@@ -11,7 +11,10 @@ window (`WINDOW_S`, tens of milliseconds) for others of its kind:
 - ``exact=True`` (an import) skips the window and is always the GET.
 
 Nothing is cached beyond the window: a batch closes when its list is sent, and a read that arrives
-after that waits for the next one, so a read made after a mutation always sees it.
+after that waits for the next one, so a read made after a mutation always sees it. The one exception
+is a refresh's Read (``recent=True``), which follows no change of its own: the engine sends those in
+waves of its ``--parallel`` (8 by default on a 2-core machine with the newest engine), each right after
+the previous one was answered, so a list answered less than a window ago answers the next wave too.
 ``OCEAN_POLLING=per-resource`` (``pollers.polling_mode``) turns all of this off: every read its own GET.
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import time
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -85,6 +89,7 @@ class Coalescer(Generic[K, V]):
         absent: Callable[[K], V] | None = None,
         window: float = WINDOW_S,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.what = what
         self._one = one
@@ -92,13 +97,24 @@ class Coalescer(Generic[K, V]):
         self._absent = absent
         self._window = window
         self._sleep = sleep
+        self._clock = clock
         self._open: _Batch[K, V] | None = None
+        # The last list and when it was answered, for `recent` reads (a refresh's next wave).
+        self._last: tuple[float, Listed[K, V]] | None = None
         # Kept so a flush in flight is not garbage-collected (asyncio holds tasks weakly).
         self._flushing: set[asyncio.Task[None]] = set()
 
-    async def get(self, key: K, *, exact: bool = False) -> V:
+    async def get(self, key: K, *, exact: bool = False, recent: bool = False) -> V:
+        """The item. `exact`: its own GET, always. `recent`: a list answered less than `window` ago may
+        answer it at once — only for reads that follow no change of their own (a refresh's Reads: the
+        engine sends them in waves of `--parallel`, 8 by default on a 2-core machine, each wave
+        right after the previous one was answered)."""
         if exact or polling_mode() == "per-resource":
             return await self._one(key)
+        if recent and self._last is not None:
+            answered, last = self._last
+            if self._clock() - answered <= self._window and key in last.found:
+                return last.found[key]
         batch = self._open
         if batch is None:
             batch = self._open = _Batch()
@@ -131,6 +147,7 @@ class Coalescer(Generic[K, V]):
                 await asyncio.gather(*(self._resolve(batch, key) for key in keys))
                 return
             listed = await self._many()
+            self._last = (self._clock(), listed)
             missing: list[K] = []
             for key in keys:
                 if key in listed.found:
@@ -191,7 +208,8 @@ async def listed(paginator: Paginator[Any], key: Callable[[Any], K]) -> Listed[K
 class Reads:
     """The coalesced reads of one client (so per token): ``await client.reads.droplet(42)``.
 
-    Each method is one item's read; ``exact=True`` always sends the per-item GET (an import)."""
+    Each method is one item's read; ``exact=True`` always sends the per-item GET (an import);
+    ``recent=True`` (a refresh's Read only) may be answered by a list answered within the window."""
 
     def __init__(
         self,
@@ -199,12 +217,14 @@ class Reads:
         *,
         window: float = WINDOW_S,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
         self._window = window
         self._sleep = sleep
+        self._clock = clock
         c = client
-        opts: dict[str, Any] = {"window": window, "sleep": sleep}
+        opts: dict[str, Any] = {"window": window, "sleep": sleep, "clock": clock}
 
         async def droplets() -> Listed[int, Droplet]:
             return await listed(c.droplets.list(), lambda d: int(d.id))
@@ -294,34 +314,36 @@ class Reads:
         """Every VPC peering of the account (concurrent callers share one listing)."""
         return list(await self._peerings.get(None))
 
-    async def droplet(self, droplet_id: int, *, exact: bool = False) -> Droplet:
-        return await self._droplet.get(int(droplet_id), exact=exact)
+    async def droplet(self, droplet_id: int, *, exact: bool = False, recent: bool = False) -> Droplet:
+        return await self._droplet.get(int(droplet_id), exact=exact, recent=recent)
 
     async def droplets_tagged(self, tag_name: str) -> list[Droplet]:
         """The droplets with this tag (``GET /v2/droplets?tag_name=``; concurrent lookups: one unfiltered
         list, filtered here). Tags are case-insensitive, as at DigitalOcean."""
         return list(await self._tagged.get(tag_name.lower()))
 
-    async def backup_policy(self, droplet_id: int) -> DropletBackupPolicy:
+    async def backup_policy(self, droplet_id: int, *, recent: bool = False) -> DropletBackupPolicy:
         """The droplet's backup policy (concurrent reads: ``GET /v2/droplets/backups/policies``)."""
-        return await self._policy.get(int(droplet_id))
+        return await self._policy.get(int(droplet_id), recent=recent)
 
-    async def firewall(self, firewall_id: str, *, exact: bool = False) -> Firewall:
-        return await self._firewall.get(str(firewall_id), exact=exact)
+    async def firewall(self, firewall_id: str, *, exact: bool = False, recent: bool = False) -> Firewall:
+        return await self._firewall.get(str(firewall_id), exact=exact, recent=recent)
 
-    async def vpc(self, vpc_id: str, *, exact: bool = False) -> Vpc:
-        return await self._vpc.get(str(vpc_id), exact=exact)
+    async def vpc(self, vpc_id: str, *, exact: bool = False, recent: bool = False) -> Vpc:
+        return await self._vpc.get(str(vpc_id), exact=exact, recent=recent)
 
-    async def vpc_peering(self, peering_id: str, *, exact: bool = False) -> VpcPeering:
-        return await self._peering.get(str(peering_id), exact=exact)
+    async def vpc_peering(self, peering_id: str, *, exact: bool = False, recent: bool = False) -> VpcPeering:
+        return await self._peering.get(str(peering_id), exact=exact, recent=recent)
 
-    async def snapshot(self, snapshot_id: str, *, exact: bool = False) -> Snapshot:
-        return await self._snapshot.get(str(snapshot_id), exact=exact)
+    async def snapshot(self, snapshot_id: str, *, exact: bool = False, recent: bool = False) -> Snapshot:
+        return await self._snapshot.get(str(snapshot_id), exact=exact, recent=recent)
 
-    async def registry(self, name: str, *, exact: bool = False) -> Registry:
-        return await self._registry.get(name, exact=exact)
+    async def registry(self, name: str, *, exact: bool = False, recent: bool = False) -> Registry:
+        return await self._registry.get(name, exact=exact, recent=recent)
 
-    async def garbage_collection(self, registry: str, uuid: str, *, exact: bool = False) -> GarbageCollection:
+    async def garbage_collection(
+        self, registry: str, uuid: str, *, exact: bool = False, recent: bool = False
+    ) -> GarbageCollection:
         """A registry's garbage collection; concurrent reads of one registry's collections share its list."""
         gcs = self._gcs.get(registry)
         if gcs is None:
@@ -339,8 +361,9 @@ class Reads:
                 many=many,
                 window=self._window,
                 sleep=self._sleep,
+                clock=self._clock,
             )
-        return await gcs.get(uuid, exact=exact)
+        return await gcs.get(uuid, exact=exact, recent=recent)
 
 
 __all__ = ["WINDOW_S", "Coalescer", "Listed", "Reads", "listed"]

@@ -236,7 +236,9 @@ class ContainerRegistry(Resource):
 
         try:
             # A refresh's reads share one list (ocean.api.coalesce); an import is one exact GET.
-            registry = await ctx.api.reads.registry(resource_id, exact=not inputs and not state)
+            registry = await ctx.api.reads.registry(
+                resource_id, exact=not inputs and not state, recent=bool(inputs or state)
+            )
         except errors.NotFound:
             return None
         outputs = to_state(registry, gc_active=await gc_active(ctx, resource_id))

@@ -498,8 +498,9 @@ class Droplet(Resource):
         droplet_id = _parse_id(resource_id, ctx.urn)
         importing = not inputs and not state
         try:
-            # A refresh's reads are answered together (ocean.api.coalesce); an import is one exact GET.
-            droplet = await ctx.api.reads.droplet(droplet_id, exact=importing)
+            # A refresh's reads are answered together, by a list taken for them or answered within the
+            # last few tens of milliseconds (ocean.api.coalesce); an import is one exact GET.
+            droplet = await ctx.api.reads.droplet(droplet_id, exact=importing, recent=not importing)
         except errors.NotFound:
             return None
         # What DigitalOcean cannot tell us comes from what we knew.
@@ -508,7 +509,7 @@ class Droplet(Resource):
         live_policy = None
         if prior.get("backupPolicy") and "backups" in (droplet.features or []):
             # The policy is not part of the droplet: ask for it, so a change made elsewhere shows.
-            live_policy = await ctx.api.reads.backup_policy(droplet_id)
+            live_policy = await ctx.api.reads.backup_policy(droplet_id, recent=True)
         outputs = to_state(droplet, prior, imported=importing, live_policy=live_policy)
         if inputs:
             # A refresh: the program's inputs stand; drift shows in the outputs, and the next `up`

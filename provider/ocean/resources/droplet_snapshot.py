@@ -182,7 +182,9 @@ class DropletSnapshot(Resource):
 
         try:
             # A refresh's reads share one list (ocean.api.coalesce); an import is one exact GET.
-            snap = await ctx.api.reads.snapshot(resource_id, exact=not inputs and not state)
+            snap = await ctx.api.reads.snapshot(
+                resource_id, exact=not inputs and not state, recent=bool(inputs or state)
+            )
         except errors.NotFound:
             return None
         outputs = _to_state(resource_id, snap, {**dict(state), **dict(inputs)})

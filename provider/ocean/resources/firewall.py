@@ -941,7 +941,9 @@ class Firewall(Resource):
 
         try:
             # A refresh's reads share one list (ocean.api.coalesce); an import is one exact GET.
-            fw = await ctx.api.reads.firewall(resource_id, exact=not inputs and not state)
+            fw = await ctx.api.reads.firewall(
+                resource_id, exact=not inputs and not state, recent=bool(inputs or state)
+            )
         except errors.NotFound:
             return None
         if inputs:

@@ -235,7 +235,9 @@ class FirewallRule(Resource):
         try:
             # Rules of one firewall read together are one GET of it; of many firewalls, one list
             # (ocean.api.coalesce). An import is one exact GET.
-            fw = await ctx.api.reads.firewall(firewall_id, exact=not inputs and not state)
+            fw = await ctx.api.reads.firewall(
+                firewall_id, exact=not inputs and not state, recent=bool(inputs or state)
+            )
         except errors.NotFound:
             return None  # the firewall, and so the rule, is gone
         known = {**dict(state), **dict(inputs)}

@@ -233,7 +233,7 @@ class RegistryGarbageCollection(Resource):
             )
         try:
             # Collections of one registry read together share its list (ocean.api.coalesce).
-            gc = await ctx.api.reads.garbage_collection(registry, resource_id)
+            gc = await ctx.api.reads.garbage_collection(registry, resource_id, recent=True)
         except errors.NotFound:
             return None
         known = {**dict(state), **dict(inputs)}

@@ -287,7 +287,9 @@ class Vpc(Resource):
 
         try:
             # A refresh's reads share one list (ocean.api.coalesce); an import is one exact GET.
-            vpc = await ctx.api.reads.vpc(_parse_id(resource_id, ctx.urn), exact=not inputs and not state)
+            vpc = await ctx.api.reads.vpc(
+                _parse_id(resource_id, ctx.urn), exact=not inputs and not state, recent=bool(inputs or state)
+            )
         except errors.NotFound:
             return None
         outputs = to_state(vpc, inputs or state)

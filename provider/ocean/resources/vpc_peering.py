@@ -234,7 +234,7 @@ class VpcPeering(Resource):
         try:
             # A refresh's reads share one list (ocean.api.coalesce); an import is one exact GET.
             peering = await ctx.api.reads.vpc_peering(
-                _parse_id(resource_id, ctx.urn), exact=not inputs and not state
+                _parse_id(resource_id, ctx.urn), exact=not inputs and not state, recent=bool(inputs or state)
             )
         except errors.NotFound:
             return None
