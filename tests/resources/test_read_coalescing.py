@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from ocean.api.coalesce import RECENT_S
 from ocean.resources.adoption import first_mark, mark_tag
 from ocean.resources.base import MARK
 from ocean.resources.droplet import Droplet
@@ -134,7 +135,8 @@ def test_an_import_is_an_exact_get_while_a_refresh_reads_by_list(do: Emulated) -
 def test_nothing_is_kept_beyond_the_window(do: Emulated) -> None:
     recorded = made(do, 3)
     refresh(do, recorded)
-    do.act_and_wait(recorded[0][0], "rename", name="renamed")  # takes longer than the window
+    do.act_and_wait(recorded[0][0], "rename", name="renamed")
+    assert do.config.action_duration("rename") > RECENT_S
     do.backend.request_log.clear()
     found = refresh(do, recorded)
     assert found[0] is not None and found[0][0]["name"] == "renamed"
@@ -284,7 +286,7 @@ def test_a_refresh_in_waves_is_answered_by_one_list_while_it_is_recent(do: Emula
     found = [refresh(do, wave) for wave in waves]
     assert all(f is not None for wave in found for f in wave)
     assert counts(do) == {LIST: 1}
-    do.advance(1.0)  # long after: a new list
+    do.advance(RECENT_S + 1)  # long after: a new list
     refresh(do, waves[0])
     assert counts(do) == {LIST: 2}
     # Reads that follow a change of their own (a create's, an update's) never take a recent list.
