@@ -127,6 +127,7 @@ CALLS: list[tuple[str, Call]] = [
     ("droplets.snapshots", lambda c: _drain(c.droplets.snapshots(3164444))),
     ("droplets.backups", lambda c: _drain(c.droplets.backups(3164444))),
     ("droplets.backup_policy", lambda c: c.droplets.backup_policy(3164444)),
+    ("droplets.backup_policies", lambda c: c.droplets.backup_policies()),
     *_action_calls(),
     ("droplet_actions.get", lambda c: c.droplet_actions.get(3164444, 36804636)),
     ("droplet_actions.list", lambda c: _drain(c.droplet_actions.list(3164444))),

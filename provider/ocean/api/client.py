@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from .coalesce import Reads
 from .governor import RateGovernor
 from .services import (
     Actions,
@@ -34,6 +35,9 @@ class DigitalOceanClient:
     """An async client for the DigitalOcean API.
 
     ``async with DigitalOceanClient(token) as client: droplet = await client.droplets.get(42)``
+
+    ``client.reads`` reads one item like the services' ``get``, but concurrent reads of one kind are
+    answered together by a list request (``ocean.api.coalesce``).
 
     Requests are authenticated with the token, pooled, retried where that is safe, paced by a rate
     governor shared with every other client of the same ``base_url`` in the process, and logged (without
@@ -74,6 +78,9 @@ class DigitalOceanClient:
         self.vpc_peerings = VpcPeerings(t)
         self.registries = Registries(t)
         self.garbage_collections = GarbageCollections(t)
+        # Single-item reads that concurrent operations share (ocean.api.coalesce); how recent a list is
+        # counts on the client's clock (the window itself is real time: it waits for other requests).
+        self.reads = Reads(self, clock=clock)
 
     @property
     def governor(self) -> RateGovernor:

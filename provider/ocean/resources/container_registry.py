@@ -235,7 +235,10 @@ class ContainerRegistry(Resource):
         from ocean.api import errors
 
         try:
-            registry = await ctx.api.registries.get(resource_id)
+            # A refresh's reads share one list (ocean.api.coalesce); an import is one exact GET.
+            registry = await ctx.api.reads.registry(
+                resource_id, exact=not inputs and not state, recent=bool(inputs or state)
+            )
         except errors.NotFound:
             return None
         outputs = to_state(registry, gc_active=await gc_active(ctx, resource_id))
@@ -314,6 +317,9 @@ async def _tier_for_first_registry(ctx: Context) -> str | None:
 
 async def gc_active(ctx: Context, name: str) -> bool:
     from ocean.api import errors
+
+    # Per registry: DigitalOcean has no account-wide list of running garbage collections to coalesce
+    # these reads into (and an account has at most a few registries).
 
     try:
         await ctx.api.garbage_collections.get_active(name)

@@ -450,11 +450,12 @@ class Droplet(Resource):
             create_action = None
             if earlier is not None:
                 # Made from the inputs of an earlier run: bring what changes in place up to date.
-                live = to_state(await ctx.api.droplets.get(droplet_id), inputs)
+                live = to_state(await ctx.api.reads.droplet(droplet_id), inputs)
                 return str(droplet_id), await Droplet.update(ctx, str(droplet_id), live, inputs)
             if inputs.get("running") is False:
                 await ops.power_down(_grace(inputs))
-            droplet = await ctx.api.droplets.get(droplet_id)
+            # Many creates end together (one shared poll notices their actions): one list reads them.
+            droplet = await ctx.api.reads.droplet(droplet_id)
         except PartialFailure:
             raise
         except Exception as e:
@@ -495,18 +496,20 @@ class Droplet(Resource):
         from ocean.api import errors
 
         droplet_id = _parse_id(resource_id, ctx.urn)
+        importing = not inputs and not state
         try:
-            droplet = await ctx.api.droplets.get(droplet_id)
+            # A refresh's reads are answered together, by a list taken for them or answered within the
+            # last few tens of milliseconds (ocean.api.coalesce); an import is one exact GET.
+            droplet = await ctx.api.reads.droplet(droplet_id, exact=importing, recent=not importing)
         except errors.NotFound:
             return None
-        importing = not inputs and not state
         # What DigitalOcean cannot tell us comes from what we knew.
         known = {**dict(state), **dict(inputs)}
         prior = {k: known[k] for k in ("userData", "sshKeys", "image", *_PROVIDER_ONLY) if k in known}
         live_policy = None
         if prior.get("backupPolicy") and "backups" in (droplet.features or []):
             # The policy is not part of the droplet: ask for it, so a change made elsewhere shows.
-            live_policy = await ctx.api.droplets.backup_policy(droplet_id)
+            live_policy = await ctx.api.reads.backup_policy(droplet_id, recent=True)
         outputs = to_state(droplet, prior, imported=importing, live_policy=live_policy)
         if inputs:
             # A refresh: the program's inputs stand; drift shows in the outputs, and the next `up`
@@ -545,7 +548,7 @@ class Droplet(Resource):
         grace = _grace(news)
         want_running = news.get("running") is not False
         try:
-            live = await ctx.api.droplets.get(droplet_id)
+            live = await ctx.api.reads.droplet(droplet_id)
             if news.get("name") and news["name"] != live.name:
                 await ops.act("rename", name=news["name"])
                 applied["name"] = news["name"]
@@ -585,7 +588,7 @@ class Droplet(Resource):
                 applied["ipv6"] = True
             await ops.converge_power(want_running, grace)
             applied["running"] = want_running
-            droplet = await ctx.api.droplets.get(droplet_id)
+            droplet = await ctx.api.reads.droplet(droplet_id)
         except Exception as e:
             raise await _partial(
                 ctx,
@@ -664,7 +667,7 @@ class _Ops:
             try:
                 return await self.ctx.api.droplet_actions.post(self.droplet_id, kind, **params)
             except errors.PendingEvent:
-                if unless is not None and unless(await self.ctx.api.droplets.get(self.droplet_id)):
+                if unless is not None and unless(await self.ctx.api.reads.droplet(self.droplet_id)):
                     return None
                 if self.ctx.cancel.is_set():
                     raise errors.WaitCancelled(
@@ -834,19 +837,19 @@ class _Ops:
         except errors.Unprocessable as e:
             if isinstance(e, errors.PendingEvent):
                 raise
-            if (await self.ctx.api.droplets.get(self.droplet_id)).status != "active":
+            if (await self.ctx.api.reads.droplet(self.droplet_id)).status != "active":
                 raise
         self.status = "active"
 
     async def is_off(self) -> bool:
-        return _is_off(await self.ctx.api.droplets.get(self.droplet_id))
+        return _is_off(await self.ctx.api.reads.droplet(self.droplet_id))
 
     async def converge_power(self, want_running: bool, grace: int) -> None:
         """Power the droplet on or down as wanted; its status is read only when these operations do not
         know it already."""
         status = self.status
         if status is None:
-            status = (await self.ctx.api.droplets.get(self.droplet_id)).status
+            status = (await self.ctx.api.reads.droplet(self.droplet_id)).status
         if want_running and status == "off":
             await self.power_on()
         elif not want_running and status == "active":
@@ -874,7 +877,7 @@ async def _partial(
 ) -> PartialFailure:
     """The droplet as it is now, for the engine to record despite the failure."""
     try:
-        state = to_state(await ctx.api.droplets.get(droplet_id), known_inputs)
+        state = to_state(await ctx.api.reads.droplet(droplet_id), known_inputs)
     except Exception:
         state = {**known_inputs, "dropletId": droplet_id, "dropletUrn": f"do:droplet:{droplet_id}"}
     return PartialFailure(
@@ -899,10 +902,12 @@ def _candidate(droplet: Any) -> Any:
 
 
 async def _marked(ctx: Context, mark: str) -> list[Any]:
-    """The droplets carrying this create mark (ocean.resources.adoption)."""
+    """The droplets carrying this create mark (ocean.resources.adoption): `GET /v2/droplets?tag_name=`,
+    or, for many concurrent creates, one list of the account's droplets filtered here. Read anew for each
+    create (never from an earlier list), so a droplet an interrupted run made is always found."""
     from ocean.resources.adoption import mark_tag
 
-    return [_candidate(d) async for d in ctx.api.droplets.list(tag_name=mark_tag(mark))]
+    return [_candidate(d) for d in await ctx.api.reads.droplets_tagged(mark_tag(mark))]
 
 
 async def _made_by(ctx: Context, body: Mapping[str, Any], mark: str | None) -> list[Any]:

@@ -181,7 +181,10 @@ class DropletSnapshot(Resource):
         from ocean.api import errors
 
         try:
-            snap = await ctx.api.snapshots.get(resource_id)
+            # A refresh's reads share one list (ocean.api.coalesce); an import is one exact GET.
+            snap = await ctx.api.reads.snapshot(
+                resource_id, exact=not inputs and not state, recent=bool(inputs or state)
+            )
         except errors.NotFound:
             return None
         outputs = _to_state(resource_id, snap, {**dict(state), **dict(inputs)})
@@ -262,7 +265,7 @@ async def _find(ctx: Context, droplet_id: int, name: str) -> int | None:
 
 
 async def _state(ctx: Context, snapshot_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-    return _to_state(snapshot_id, await ctx.api.snapshots.get(snapshot_id), inputs)
+    return _to_state(snapshot_id, await ctx.api.reads.snapshot(snapshot_id), inputs)
 
 
 def _to_state(snapshot_id: str, snap: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:

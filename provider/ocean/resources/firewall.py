@@ -675,7 +675,7 @@ async def _listed(ctx: Context) -> list[Any]:
             describe=f"firewall {fw.id} {fw.name!r}",
             created_at=fw.created_at,
         )
-        async for fw in ctx.api.firewalls.list()
+        for fw in await ctx.api.reads.firewalls()  # concurrent creates share one listing
     ]
 
 
@@ -940,7 +940,10 @@ class Firewall(Resource):
         from ocean.api import errors
 
         try:
-            fw = await ctx.api.firewalls.get(resource_id)
+            # A refresh's reads share one list (ocean.api.coalesce); an import is one exact GET.
+            fw = await ctx.api.reads.firewall(
+                resource_id, exact=not inputs and not state, recent=bool(inputs or state)
+            )
         except errors.NotFound:
             return None
         if inputs:
@@ -966,7 +969,7 @@ class Firewall(Resource):
         deadline = ctx.deadline(DEFAULT_UPDATE_TIMEOUT)
         api = ctx.api.firewalls
         try:
-            live = await api.get(resource_id)
+            live = await ctx.api.reads.firewall(resource_id)
             plan = plan_update(live, news)
             if plan.empty and live.settled:
                 return to_state(live, news)
@@ -1089,7 +1092,7 @@ async def wait_applied(ctx: Context, firewall_id: str, name: str, deadline: floa
             sleep=ctx.sleep,
         )
     except errors.WaitFailed:
-        raise FirewallFailed(await ctx.api.firewalls.get(firewall_id)) from None
+        raise FirewallFailed(await ctx.api.reads.firewall(firewall_id)) from None
 
 
 class FirewallFailed(Exception):
@@ -1125,7 +1128,7 @@ async def _partial(
     """The firewall as it is now, recorded despite the failure, so the next `up` converges from there."""
     label = Firewall.label(ctx.urn)
     try:
-        state = to_state(await ctx.api.firewalls.get(firewall_id), inputs)
+        state = to_state(await ctx.api.reads.firewall(firewall_id), inputs)
     except Exception:  # noqa: BLE001 - the original failure is what the user must see
         state = {**(fallback or inputs), "firewallId": firewall_id}
     return PartialFailure(

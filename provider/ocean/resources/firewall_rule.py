@@ -233,7 +233,11 @@ class FirewallRule(Resource):
 
         firewall_id, direction, digest = _parse_id(resource_id, FirewallRule.label(ctx.urn))
         try:
-            fw = await ctx.api.firewalls.get(firewall_id)
+            # Rules of one firewall read together are one GET of it; of many firewalls, one list
+            # (ocean.api.coalesce). An import is one exact GET.
+            fw = await ctx.api.reads.firewall(
+                firewall_id, exact=not inputs and not state, recent=bool(inputs or state)
+            )
         except errors.NotFound:
             return None  # the firewall, and so the rule, is gone
         known = {**dict(state), **dict(inputs)}
@@ -262,7 +266,7 @@ class FirewallRule(Resource):
 
         firewall_id, direction, digest = _parse_id(resource_id, FirewallRule.label(ctx.urn))
         try:
-            fw = await ctx.api.firewalls.get(firewall_id)
+            fw = await ctx.api.reads.firewall(firewall_id)
         except errors.NotFound:
             return
         stated = state.get(_KEYS[direction])
@@ -303,7 +307,7 @@ async def _firewall(ctx: Context, firewall_id: str, label: str) -> Any:
     from ocean.api import errors
 
     try:
-        return await ctx.api.firewalls.get(firewall_id)
+        return await ctx.api.reads.firewall(firewall_id)
     except errors.NotFound:
         raise ResourceError(
             f"{label}: firewall {firewall_id!r} does not exist; check `firewallId` "

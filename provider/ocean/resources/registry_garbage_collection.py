@@ -232,7 +232,8 @@ class RegistryGarbageCollection(Resource):
                 "declare a RegistryGarbageCollection to start one"
             )
         try:
-            gc = await ctx.api.garbage_collections.get(registry, resource_id)
+            # Collections of one registry read together share its list (ocean.api.coalesce).
+            gc = await ctx.api.reads.garbage_collection(registry, resource_id, recent=True)
         except errors.NotFound:
             return None
         known = {**dict(state), **dict(inputs)}

@@ -277,6 +277,7 @@ async def _current_tier(ctx: Context) -> str | None:
 async def _subscription(ctx: Context) -> Any:
     from ocean.api import errors
 
+    # Not coalesced: an account has one subscription, and no list of them exists; it stays its GET.
     try:
         return await ctx.api.registries.get_subscription()
     except errors.NotFound:

@@ -286,7 +286,10 @@ class Vpc(Resource):
         from ocean.api import errors
 
         try:
-            vpc = await ctx.api.vpcs.get(_parse_id(resource_id, ctx.urn))
+            # A refresh's reads share one list (ocean.api.coalesce); an import is one exact GET.
+            vpc = await ctx.api.reads.vpc(
+                _parse_id(resource_id, ctx.urn), exact=not inputs and not state, recent=bool(inputs or state)
+            )
         except errors.NotFound:
             return None
         outputs = to_state(vpc, inputs or state)
@@ -319,7 +322,7 @@ class Vpc(Resource):
             problems = await Vpc.validate_change(ctx, olds, news)
             raise ResourceError(problems[0])
         if not body:
-            vpc = await ctx.api.vpcs.get(resource_id)
+            vpc = await ctx.api.reads.vpc(resource_id)
         else:
             try:
                 vpc = await ctx.api.vpcs.patch(resource_id, body)
@@ -399,7 +402,7 @@ async def _named(ctx: Context, name: str, *, region: str | None = None) -> list[
             describe=f"VPC {v.id} {v.name!r} in {v.region}",
             created_at=v.created_at,
         )
-        async for v in ctx.api.vpcs.list()
+        for v in await ctx.api.reads.vpcs()  # concurrent creates share one listing
         if v.name == name and (region is None or v.region == region)
     ]
 

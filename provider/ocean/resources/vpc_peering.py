@@ -232,7 +232,10 @@ class VpcPeering(Resource):
         from ocean.api import errors
 
         try:
-            peering = await ctx.api.vpc_peerings.get(_parse_id(resource_id, ctx.urn))
+            # A refresh's reads share one list (ocean.api.coalesce); an import is one exact GET.
+            peering = await ctx.api.reads.vpc_peering(
+                _parse_id(resource_id, ctx.urn), exact=not inputs and not state, recent=bool(inputs or state)
+            )
         except errors.NotFound:
             return None
         outputs = to_state(peering, inputs or state)
@@ -251,7 +254,7 @@ class VpcPeering(Resource):
         label = VpcPeering.label(ctx.urn)
         deadline = ctx.deadline(DEFAULT_UPDATE_TIMEOUT)
         try:
-            peering = await ctx.api.vpc_peerings.get(resource_id)
+            peering = await ctx.api.reads.vpc_peering(resource_id)
         except errors.NotFound:
             raise ResourceError(
                 f"{label}: peering {olds.get('name')!r} ({resource_id}) between VPCs "
@@ -374,7 +377,7 @@ async def _named(ctx: Context, name: str, *, vpc_ids: list[str] | None = None) -
             describe=_ident(p.name, p.id, p.vpc_ids) + f" ({p.status})",
             created_at=p.created_at,
         )
-        async for p in ctx.api.vpc_peerings.list()
+        for p in await ctx.api.reads.vpc_peerings()  # concurrent creates share one listing
         if p.name == name and (vpc_ids is None or _pair_key(list(p.vpc_ids or [])) == _pair_key(vpc_ids))
     ]
 

@@ -9,7 +9,7 @@ from ..models.action import Action
 from ..models.droplet import Droplet, DropletCreated
 from ..models.droplet_backup_policy import DropletBackupPolicy
 from ..models.snapshot import DropletSnapshot
-from ..pagination import Paginator
+from ..pagination import PER_PAGE, Paginator
 from ._base import Service, seg
 
 
@@ -54,6 +54,21 @@ class Droplets(Service):
         """Whether backups are on, and when they are taken."""
         path = f"/v2/droplets/{seg(droplet_id)}/backups/policy"
         return await self._get(path, "policy", DropletBackupPolicy)
+
+    async def backup_policies(self) -> builtins.list[DropletBackupPolicy]:
+        """Every droplet's backup policy (``GET /v2/droplets/backups/policies``, every page)."""
+        out: builtins.list[DropletBackupPolicy] = []
+        url: str | None = "/v2/droplets/backups/policies"
+        params: dict[str, Any] | None = {"per_page": PER_PAGE}
+        seen: set[str] = set()
+        while url and url not in seen:
+            seen.add(url)
+            data = await self._t.request("GET", url, params=params) or {}
+            params = None  # the next link carries its own query
+            # The spec's shape: `policies` is an object keyed by droplet id, not a list.
+            out.extend(DropletBackupPolicy.model_validate(p) for p in (data.get("policies") or {}).values())
+            url = ((data.get("links") or {}).get("pages") or {}).get("next")
+        return out
 
 
 class DropletActions(Service):
