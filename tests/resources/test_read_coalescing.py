@@ -293,3 +293,27 @@ def test_a_refresh_in_waves_is_answered_by_one_list_while_it_is_recent(do: Emula
     do.run(Droplet.update(do.ctx(urn("web-0")), str(waves[0][0][0]), waves[0][0][1]["outputs"],
                           {**waves[0][0][1]["inputs"], "name": "renamed"}))  # fmt: skip
     assert counts(do)[LIST] == 2 and counts(do)[ONE] >= 2
+
+
+@pytest.mark.usefixtures("shared_mode")
+def test_a_long_list_is_not_paged_through_for_fewer_reads_than_its_pages(do: Emulated) -> None:
+    # 401 droplets are three pages of 200. Two reads would cost three list pages: the first page says
+    # so (meta.total), and what it did not hold is read one by one instead.
+    for i in range(401):
+        do.backend.droplets.create({"name": f"other-{i}", "region": "nyc3", "size": "s-1vcpu-1gb",
+                                    "image": "ubuntu-24-04-x64"})  # fmt: skip
+    do.advance(do.config.droplet_create_s)
+    wanted = [d["id"] for d in do.backend.droplets.list()]
+    first, last = int(wanted[0]), int(wanted[-1])
+    do.backend.request_log.clear()
+    found = together(do, [do.api.reads.droplet(first), do.api.reads.droplet(last)])
+    assert sorted(d.id for d in found) == sorted([first, last])
+    got = counts(do)
+    assert got[LIST] == 1, got
+    # One of the two is on the first page (200 newest or oldest, whichever the list starts with).
+    assert got.get(ONE, 0) == 1, got
+    # With as many reads as pages, the whole list is worth it: three pages answer all three.
+    do.backend.request_log.clear()
+    middle = int(wanted[200])
+    together(do, [do.api.reads.droplet(x) for x in (first, middle, last)])
+    assert counts(do) == {LIST: 3}

@@ -49,6 +49,11 @@ V = TypeVar("V")
 # milliseconds of each other; a lone read pays this once.
 WINDOW_S = 0.04
 
+# How many pages a batch's list may take: no more than the reads it answers (set by `_flush` for the
+# listers; `listed` and the tag lookup stop after the first page of a longer list, and what it did not
+# hold is read one by one). An account with 5,000 droplets is not listed whole for two reads.
+PAGE_BUDGET: contextvars.ContextVar[int | None] = contextvars.ContextVar("page_budget", default=None)
+
 # How long a list answers a refresh's later Reads (`recent=True`). The newest engine sends a refresh's
 # Reads `--parallel` at a time (8 by default on a 2-core machine), the next batch only once one is
 # answered and checkpointed: measured with 200 droplets, a batch follows the last list's answer by
@@ -155,7 +160,11 @@ class Coalescer(Generic[K, V]):
             if len(keys) == 1 or self._many is None:
                 await asyncio.gather(*(self._resolve(batch, key) for key in keys))
                 return
-            listed = await self._many()
+            budget = PAGE_BUDGET.set(len(keys))
+            try:
+                listed = await self._many()
+            finally:
+                PAGE_BUDGET.reset(budget)
             self._last = (self._clock(), listed)
             missing: list[K] = []
             for key in keys:
@@ -208,9 +217,10 @@ def _settle(future: asyncio.Future[Any], *, result: Any = None, error: BaseExcep
 
 
 async def listed(paginator: Paginator[Any], key: Callable[[Any], K]) -> Listed[K, Any]:
-    """Every page of a list, by `key`."""
+    """Every page of a list, by `key` (no more pages than `PAGE_BUDGET`: then it is not complete)."""
+    paginator.page_budget = PAGE_BUDGET.get()
     items = await paginator.collect()
-    complete = paginator.pages_fetched <= 1 or paginator.total == len(items)
+    complete = not paginator.truncated and (paginator.pages_fetched <= 1 or paginator.total == len(items))
     return Listed({key(item): item for item in items}, complete)
 
 
@@ -240,13 +250,14 @@ class Reads:
 
         async def tagged() -> Listed[str, list[Droplet]]:
             page = c.droplets.list()
+            page.page_budget = PAGE_BUDGET.get()
             by_tag: dict[str, list[Droplet]] = {}
             seen = 0
             async for d in page:
                 seen += 1
                 for tag in {str(t).lower() for t in d.tags or []}:
                     by_tag.setdefault(tag, []).append(d)
-            return Listed(by_tag, page.pages_fetched <= 1 or page.total == seen)
+            return Listed(by_tag, not page.truncated and (page.pages_fetched <= 1 or page.total == seen))
 
         async def one_tagged(tag: str) -> list[Droplet]:
             return await c.droplets.list(tag_name=tag).collect()
