@@ -92,9 +92,10 @@ def engine() -> dict[str, Any]:
 
 
 def startup() -> dict[str, Any]:
-    from bench.startup_bench import bench_startup  # type: ignore[import-not-found]
+    """Provider start-up before its first API call (issue 15 item 4; bench/startup_bench.py)."""
+    from bench.startup_bench import startup as measure  # type: ignore[import-not-found]
 
-    result: dict[str, Any] = bench_startup()
+    result: dict[str, Any] = measure()
     return result
 
 
