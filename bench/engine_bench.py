@@ -282,23 +282,28 @@ COMMANDS = {
 }
 
 
-def _stack(tmp: Path, emu: Emulator, variant: str, token: str) -> Stack:
+def _stack(tmp: Path, emu: Emulator, variant: str, token: str, engine: str) -> Stack:
     env = {
         "OCEAN_POLLING": variant,
         "DIGITALOCEAN_TOKEN": token,
         "DIGITALOCEAN_API_URL": emu.base_url,
     }
-    return make_stack(tmp, EMPTY_PROGRAM, pulumi_dir=pulumi_bin_dir("newest"), extra_env=env, project="bench")
+    return make_stack(tmp, EMPTY_PROGRAM, pulumi_dir=pulumi_bin_dir(engine), extra_env=env, project="bench")
 
 
 def run_lifecycle(
-    n: int, scale: float, variant: str, steps: Sequence[str] = LIFECYCLE, log: Any = print
+    n: int,
+    scale: float,
+    variant: str,
+    steps: Sequence[str] = LIFECYCLE,
+    log: Any = print,
+    engine: str = "newest",
 ) -> dict[str, Step]:
     """One variant of the lifecycle case on an emulator of its own; the steps in ``steps`` (a subset of
     LIFECYCLE, in its order) are measured."""
     results: dict[str, Step] = {}
     with tempfile.TemporaryDirectory(prefix="ocean-bench-") as tmp, emulator(scale) as emu:
-        stack = _stack(Path(tmp), emu, variant, f"bench-{variant}")
+        stack = _stack(Path(tmp), emu, variant, f"bench-{variant}", engine)
         try:
             for step in LIFECYCLE:
                 if step not in steps:
@@ -317,13 +322,13 @@ def run_lifecycle(
 
 
 def run_refresh_only(
-    n: int, scale: float, variants: Sequence[str] = VARIANTS, log: Any = print
+    n: int, scale: float, variants: Sequence[str] = VARIANTS, log: Any = print, engine: str = "newest"
 ) -> dict[str, Step]:
     """``n`` droplets created once (shared polling; not measured), then one ``refresh`` per variant, each
     with a token of its own. The droplets are left to the emulator, which is stopped afterwards."""
     results: dict[str, Step] = {}
     with tempfile.TemporaryDirectory(prefix="ocean-bench-") as tmp, emulator(scale) as emu:
-        stack = _stack(Path(tmp), emu, "shared", "bench-setup")
+        stack = _stack(Path(tmp), emu, "shared", "bench-setup", engine)
         try:
             results["empty"] = measure(emu, stack, "empty", UP, scale)
             stack.write_program(program(n))
@@ -427,8 +432,9 @@ def lifecycle_case(
     variants: Sequence[str] = VARIANTS,
     steps: Sequence[str] = LIFECYCLE,
     log: Any = print,
+    engine: str = "newest",
 ) -> dict[str, Any]:
-    by_variant = {v: run_lifecycle(n, scale, v, steps, log) for v in variants}
+    by_variant = {v: run_lifecycle(n, scale, v, steps, log, engine) for v in variants}
     empties = [r["empty"].wall_s for r in by_variant.values() if "empty" in r]
     overhead = statistics.median(empties) if empties else None
     out: dict[str, Any] = {"kind": "lifecycle", "droplets": n, "time_scale": scale, "overhead_s": overhead}
@@ -441,9 +447,9 @@ def lifecycle_case(
 
 
 def refresh_case(
-    n: int, scale: float, variants: Sequence[str] = VARIANTS, log: Any = print
+    n: int, scale: float, variants: Sequence[str] = VARIANTS, log: Any = print, engine: str = "newest"
 ) -> dict[str, Any]:
-    r = run_refresh_only(n, scale, variants, log)
+    r = run_refresh_only(n, scale, variants, log, engine)
     overhead = r["empty"].wall_s
     return {
         "kind": "refresh-only",
@@ -472,17 +478,22 @@ DEFAULT_CASES = (
 
 
 def bench(
-    cases: Sequence[Case] = DEFAULT_CASES, variants: Sequence[str] = VARIANTS, log: Any = print
+    cases: Sequence[Case] = DEFAULT_CASES,
+    variants: Sequence[str] = VARIANTS,
+    log: Any = print,
+    engine: str = "newest",
 ) -> dict[str, Any]:
+    """The cases, each variant in turn; returns the figures and the markdown table (``"table"``).
+    ``engine``: the Pulumi CLI of the e2e harness, ``newest`` (issue 15's targets) or ``oldest``."""
     started = time.perf_counter()
     out: list[dict[str, Any]] = []
     for case in cases:
         if case.kind == "refresh-only":
-            out.append(refresh_case(case.droplets, case.time_scale, variants, log))
+            out.append(refresh_case(case.droplets, case.time_scale, variants, log, engine))
         else:
-            out.append(lifecycle_case(case.droplets, case.time_scale, variants, case.steps, log))
+            out.append(lifecycle_case(case.droplets, case.time_scale, variants, case.steps, log, engine))
     results: dict[str, Any] = {
-        "engine": pulumi_bin_dir("newest").parent.name,
+        "engine": pulumi_bin_dir(engine).parent.name,
         "variants": list(variants),
         "cases": out,
         "seconds": round(time.perf_counter() - started, 1),
@@ -498,11 +509,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refresh-only", action="store_true", help="the refresh-only case instead")
     parser.add_argument("--variant", choices=VARIANTS, action="append", help="only this variant (repeatable)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--engine", choices=("newest", "oldest"), default="newest", help="the Pulumi CLI")
     args = parser.parse_args(argv)
-    cases = DEFAULT_CASES
+    cases: tuple[Case, ...] = DEFAULT_CASES
     if args.droplets is not None:
         cases = (Case("refresh-only" if args.refresh_only else "lifecycle", args.droplets, args.time_scale),)
-    results = bench(cases, tuple(args.variant or VARIANTS))
+    results = bench(cases, tuple(args.variant or VARIANTS), engine=args.engine)
     print(results["table"])
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -6,6 +6,7 @@ the shape and plausibility of what it reports, never a timing.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -67,7 +68,10 @@ def test_engine_bench_reports_every_step_with_plausible_request_counts() -> None
     n = 2
     lines: list[str] = []
     results = engine_bench.bench(
-        (engine_bench.Case("lifecycle", n, 20.0),), variants=("shared",), log=lines.append
+        (engine_bench.Case("lifecycle", n, 20.0),),
+        variants=("shared",),
+        log=lines.append,
+        engine=os.environ.get("OCEAN_E2E_ENGINE") or "newest",  # as tests/e2e: `make test-e2e ENGINE=...`
     )
     (case,) = results["cases"]
     assert case["overhead_s"] > 0
