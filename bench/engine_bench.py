@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,9 @@ STEP_LABELS = {
 }
 SIZE, BIGGER = "s-1vcpu-1gb", "s-1vcpu-2gb"
 FIREWALL_IDS_MAX = 10  # DigitalOcean: at most 10 droplet ids per firewall
+#: In every token: a provider may remember a token's spent budget across processes (the governor's
+#: ledger), and each variant's emulator starts with none spent, so no run inherits an earlier one's.
+RUN = uuid.uuid4().hex[:8]
 
 #: Emulated seconds of DigitalOcean work on each step's critical path.
 ACTION_S: dict[str, float] = {
@@ -160,8 +164,15 @@ class Emulator:
 def emulator(time_scale: float, *extra: str) -> Iterator[Emulator]:
     cmd = [sys.executable, "-m", "ocean.cli", "emulator", "serve", "--port", "0", "--quiet"]
     cmd += ["--time-scale", f"{time_scale:g}", *extra]
+    # This checkout's emulator, whatever the virtualenv's editable install points at.
+    path = os.pathsep.join(p for p in (str(REPO / "provider"), os.environ.get("PYTHONPATH")) if p)
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "PYTHONPATH": path},
     )
     control: httpx.Client | None = None
     try:
@@ -303,7 +314,7 @@ def run_lifecycle(
     LIFECYCLE, in its order) are measured."""
     results: dict[str, Step] = {}
     with tempfile.TemporaryDirectory(prefix="ocean-bench-") as tmp, emulator(scale) as emu:
-        stack = _stack(Path(tmp), emu, variant, f"bench-{variant}", engine)
+        stack = _stack(Path(tmp), emu, variant, f"bench-{variant}-{RUN}", engine)
         try:
             for step in LIFECYCLE:
                 if step not in steps:
@@ -328,14 +339,14 @@ def run_refresh_only(
     with a token of its own. The droplets are left to the emulator, which is stopped afterwards."""
     results: dict[str, Step] = {}
     with tempfile.TemporaryDirectory(prefix="ocean-bench-") as tmp, emulator(scale) as emu:
-        stack = _stack(Path(tmp), emu, "shared", "bench-setup", engine)
+        stack = _stack(Path(tmp), emu, "shared", f"bench-setup-{RUN}", engine)
         try:
             results["empty"] = measure(emu, stack, "empty", UP, scale)
             stack.write_program(program(n))
             setup = measure(emu, stack, "up", UP, scale)
             log(f"   {n} droplets ×{scale:g}, setup        up       {_brief(setup)}")
             for variant in variants:
-                stack.env.update(OCEAN_POLLING=variant, DIGITALOCEAN_TOKEN=f"bench-refresh-{variant}")
+                stack.env.update(OCEAN_POLLING=variant, DIGITALOCEAN_TOKEN=f"bench-refresh-{variant}-{RUN}")
                 key = f"refresh:{variant}"
                 results[key] = measure(emu, stack, "refresh", COMMANDS["refresh"], scale)
                 log(f"   {n} droplets ×{scale:g}, {variant:<12} refresh  {_brief(results[key])}")
