@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -126,10 +127,16 @@ def main(argv: list[str]) -> int:
         print(f"unknown section {unknown[0]!r}; the sections are: {', '.join(SECTIONS)}", file=sys.stderr)
         return 2
     results: dict[str, Any] = {}
+    failed = []
     for name in wanted:
         print(f"== {name}", flush=True)
         started = time.perf_counter()
-        results[name] = SECTIONS[name]()
+        try:
+            results[name] = SECTIONS[name]()
+        except Exception as e:  # one broken section must not cost the others' figures
+            traceback.print_exc()
+            results[name] = {"error": f"{type(e).__name__}: {e}"}
+            failed.append(name)
         for key, value in results[name].items():
             if key == "table":
                 continue
@@ -141,8 +148,11 @@ def main(argv: list[str]) -> int:
             print("\n" + results[name]["table"] + "\n")
         print(f"   ({time.perf_counter() - started:.1f}s)", flush=True)
     out = REPO / "bench" / "results"
-    out.mkdir(exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

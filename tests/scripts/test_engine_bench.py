@@ -95,3 +95,21 @@ def test_engine_bench_reports_every_step_with_plausible_request_counts() -> None
         engine_bench.STEP_LABELS[s] for s in engine_bench.LIFECYCLE
     ]
     assert len(lines) == len(engine_bench.LIFECYCLE)
+
+
+def test_run_reports_a_failing_section_and_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken() -> dict[str, object]:
+        raise RuntimeError("no engine")
+
+    monkeypatch.setattr(run, "REPO", tmp_path)
+    monkeypatch.setattr(
+        run, "SECTIONS", {"broken": broken, "fine": lambda: {"figure": 1.5, "table": "| t |"}}
+    )
+    assert run.main([]) == 1
+    out, err = capsys.readouterr()
+    assert "figure" in out and "| t |" in out
+    assert "failed: broken" in err
+    written = (tmp_path / "bench" / "results" / "latest.json").read_text()
+    assert '"error": "RuntimeError: no engine"' in written and '"figure": 1.5' in written
