@@ -205,6 +205,10 @@ class Step:
     throttled: int
     action_s: float  # emulated seconds on the critical path
     detection_s: list[float] = field(default_factory=list)
+    #: Real seconds from the command's start to its first and its last ``/v2`` request: where the time
+    #: outside DigitalOcean's work goes (engine and provider start, the engine after the last answer).
+    first_request_s: float | None = None
+    last_request_s: float | None = None
 
     def summary(self, time_scale: float, overhead_s: float | None) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -221,6 +225,9 @@ class Step:
             out["detection_p50_s"] = round(percentile(self.detection_s, 50), 3)
             out["detection_p95_s"] = round(percentile(self.detection_s, 95), 3)
             out["detected_actions"] = len(self.detection_s)
+        if self.first_request_s is not None and self.last_request_s is not None:
+            out["first_request_s"] = round(self.first_request_s, 3)
+            out["last_request_s"] = round(self.last_request_s, 3)
         return out
 
 
@@ -273,6 +280,7 @@ def measure(emu: Emulator, stack: Stack, step: str, command: list[str], scale: f
     wall = time.perf_counter() - started
     log = emu.requests()
     v2 = [e for e in log["requests"] if e["path"].startswith("/v2")]
+    times = [e["time"] for e in v2]
     return Step(
         step=step,
         wall_s=wall,
@@ -280,6 +288,8 @@ def measure(emu: Emulator, stack: Stack, step: str, command: list[str], scale: f
         throttled=sum(1 for e in v2 if e["status"] == 429),
         action_s=ACTION_S.get(step, 0.0),
         detection_s=detection_latencies(log, emu.state(), since, scale),
+        first_request_s=(min(times) - since) / scale if times else None,
+        last_request_s=(max(times) - since) / scale if times else None,
     )
 
 

@@ -90,6 +90,7 @@ def test_engine_bench_reports_every_step_with_plausible_request_counts() -> None
     assert steps["up"]["detected_actions"] == n
     assert steps["resize"]["detected_actions"] == 3 * n
     assert 0 <= steps["resize"]["detection_p50_s"] <= steps["resize"]["detection_p95_s"]
+    assert 0 <= steps["up"]["first_request_s"] <= steps["up"]["last_request_s"]
     rows = [line for line in results["table"].splitlines() if line.startswith(f"| {n} droplets")]
     assert [row.split(" | ")[1] for row in rows] == [
         engine_bench.STEP_LABELS[s] for s in engine_bench.LIFECYCLE
