@@ -10,6 +10,8 @@ PULUMI_OLDEST = $(shell scripts/build-pulumi.sh oldest)
 PYTEST_WORKERS ?= 2
 # make test-e2e ENGINE=oldest: the e2e suite under one engine only.
 ENGINE ?= newest
+# make bench BENCH="engine api_waits": only those sections of bench/run.py (default: all).
+BENCH ?=
 
 .PHONY: all venv constraints pulumi demo test test-fast test-e2e spec schema sdk check-generated lint \
 	bench mutate dist clean
@@ -77,8 +79,9 @@ lint: venv
 	@$(VENV)/bin/mypy provider/ocean
 
 ## bench: performance figures, as ratios against baselines measured in the same run
+##   make bench BENCH=engine   — only some sections (bench/run.py names them)
 bench: venv pulumi
-	@PATH="$(PULUMI_NEWEST):$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) bench/run.py
+	@PATH="$(PULUMI_NEWEST):$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) bench/run.py $(BENCH)
 
 ## dist: the wheel and sdist, into dist/
 dist: venv

@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -83,29 +84,75 @@ def droplet_resize() -> dict[str, Any]:
     return bench_resize(scale=20.0, resizes=3)
 
 
+def engine() -> dict[str, Any]:
+    """Issue 15's table: the real Pulumi engine and the emulator, shared polling against the per-resource
+    baseline (OCEAN_POLLING=per-resource) in the same run; see bench/engine_bench.py."""
+    from bench.engine_bench import bench
+
+    return bench()
+
+
+def startup() -> dict[str, Any]:
+    """Provider start-up before its first API call (issue 15 item 4; bench/startup_bench.py)."""
+    from bench.startup_bench import startup as measure  # type: ignore[import-not-found]
+
+    result: dict[str, Any] = measure()
+    return result
+
+
 SECTIONS: dict[str, Callable[[], dict[str, Any]]] = {
     "provider_cold_start": provider_cold_start,
+    "startup": startup,
     "emulator_get_rate": emulator_get_rate,
     "api_waits": api_waits,
     "api_burst": api_burst,
     "droplet_resize": droplet_resize,
+    "engine": engine,
 }
 
 
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
 def main(argv: list[str]) -> int:
+    """`bench/run.py [SECTION ...]`: the named sections (`make bench BENCH="engine api_waits"`), or all."""
     wanted = argv or list(SECTIONS)
+    unknown = [name for name in wanted if name not in SECTIONS]
+    if unknown:
+        print(f"unknown section {unknown[0]!r}; the sections are: {', '.join(SECTIONS)}", file=sys.stderr)
+        return 2
     results: dict[str, Any] = {}
+    failed = []
     for name in wanted:
         print(f"== {name}", flush=True)
         started = time.perf_counter()
-        results[name] = SECTIONS[name]()
+        try:
+            results[name] = SECTIONS[name]()
+        except Exception as e:  # one broken section must not cost the others' figures
+            traceback.print_exc()
+            results[name] = {"error": f"{type(e).__name__}: {e}"}
+            failed.append(name)
         for key, value in results[name].items():
-            shown = f"{value:.4g}" if isinstance(value, float) else value
+            if key == "table":
+                continue
+            shown = _show(value)
+            if len(shown) > 200:
+                shown = shown[:200] + " … (bench/results/latest.json)"
             print(f"   {key:<32} {shown}")
+        if isinstance(results[name].get("table"), str):
+            print("\n" + results[name]["table"] + "\n")
         print(f"   ({time.perf_counter() - started:.1f}s)", flush=True)
     out = REPO / "bench" / "results"
-    out.mkdir(exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
