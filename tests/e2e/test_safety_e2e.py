@@ -161,7 +161,8 @@ def test_provider_killed_mid_create_then_up_converges_without_duplicates_or_orph
     try:
         # Two creates in flight (two more not started): the provider has posted both and is waiting.
         wait_until(lambda: _count(_log(emu), "POST", "/v2/droplets") >= 2, timeout=120)
-        wait_until(lambda: any(r["path"].startswith("/v2/actions/") for r in _log(emu)), timeout=60)
+        # ... and polls their create actions (one shared list of actions, or each action's own GET).
+        wait_until(lambda: any(r["path"].startswith("/v2/actions") for r in _log(emu)), timeout=60)
         provider = str(REPO / "provider")
         ours = [
             p for p in _descendants(proc.pid) if provider in _cmdline(p) and "language" not in _cmdline(p)

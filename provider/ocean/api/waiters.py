@@ -646,6 +646,9 @@ async def wait_for_peering(
 # that keeps shrinking. When nothing has left for VPC_SETTLE_S and nothing is known to be going away, the
 # wait ends with ``VpcNotEmpty`` instead of sitting out the whole delete timeout.
 VPC_SETTLE_S = 15.0
+# A VPC is deleted right after its members: what keeps it busy then is DigitalOcean listing members that
+# are already gone, for about this long, so polls are densest around then.
+EXPECTED_VACATED_S = durations.VPC_MEMBER_LAG_S
 VPC_MEMBER_PROBES = 3
 
 
@@ -739,7 +742,7 @@ async def wait_for_vpc_vacated(
     try:
         await _poll(
             lambda: vpc_occupants(client, vpc_id), classify, what=label,
-            schedule=PollSchedule(EXPECTED_DELETE_S, cap=min(10.0, max(1.0, settle_s / 3))), timeout=timeout,
+            schedule=PollSchedule(EXPECTED_VACATED_S, cap=min(10.0, max(1.0, settle_s / 3))), timeout=timeout,
             cancel=cancel, on_progress=on_progress, clock=clock, sleep=sleep, gone_ok=True,
         )  # fmt: skip
     except WaitTimeout:
