@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import os
 import time
 import weakref
@@ -163,61 +164,31 @@ class ActionsKind(Kind):
         return _Listing(found, set(), page)
 
 
-class _ListedKind(Kind):
-    """Items of an account-wide list read whole (``per_page=200``); absent from it means gone."""
+class ListedKind(Kind):
+    """Items of an account-wide list read whole (``per_page=200``); absent from it means gone. ``name`` is
+    the client's service for them (``client.droplets``: its ``get`` and ``list``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str) -> None:
+        self.name = name
         self.pages: int | None = None  # pages of the last complete list
 
     def use_list(self, keys: int) -> bool:
         return keys >= 2 and (self.pages is None or self.pages < keys)
 
-    def paginator(self, client: DigitalOceanClient) -> Any:
-        raise NotImplementedError
+    async def get(self, client: DigitalOceanClient, key: Any) -> Any:
+        return await getattr(client, self.name).get(key)
 
     async def list(self, client: DigitalOceanClient, keys: set[Hashable]) -> _Listing:
-        paginator = self.paginator(client)
+        paginator = getattr(client, self.name).list()
         listed = {item.id: item async for item in paginator}
         self.pages = paginator.pages_fetched
         found = {k: listed[k] for k in keys if k in listed}
         return _Listing(found, set(keys) - found.keys(), paginator.pages_fetched)
 
 
-class DropletsKind(_ListedKind):
-    name = "droplets"
-
-    async def get(self, client: DigitalOceanClient, key: Any) -> Any:
-        return await client.droplets.get(key)
-
-    def paginator(self, client: DigitalOceanClient) -> Any:
-        return client.droplets.list()
-
-
-class FirewallsKind(_ListedKind):
-    name = "firewalls"
-
-    async def get(self, client: DigitalOceanClient, key: Any) -> Any:
-        return await client.firewalls.get(key)
-
-    def paginator(self, client: DigitalOceanClient) -> Any:
-        return client.firewalls.list()
-
-
-class VpcPeeringsKind(_ListedKind):
-    name = "vpc_peerings"
-
-    async def get(self, client: DigitalOceanClient, key: Any) -> Any:
-        return await client.vpc_peerings.get(key)
-
-    def paginator(self, client: DigitalOceanClient) -> Any:
-        return client.vpc_peerings.list()
-
-
 KINDS: dict[str, Callable[[], Kind]] = {
     "actions": ActionsKind,
-    "droplets": DropletsKind,
-    "firewalls": FirewallsKind,
-    "vpc_peerings": VpcPeeringsKind,
+    **{name: functools.partial(ListedKind, name) for name in ("droplets", "firewalls", "vpc_peerings")},
 }
 
 _TRANSIENT = (ServerError, TransportError, RateLimited)
